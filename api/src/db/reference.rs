@@ -1,0 +1,249 @@
+//! The real reference data, compiled into the binary from `api/data/` (see its SOURCES.md):
+//! every upper-tier local authority, every ICB, one area per local authority, and each area's
+//! partnership with its LA and the ICBs that serve it.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::{
+    area,
+    enums::{LocalAuthorityType, NhsRegion, Region},
+    integrated_care_board, local_authority, partnership_membership,
+};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+};
+use serde::Deserialize;
+
+const LOCAL_AUTHORITIES: &str = include_str!("../../data/local_authorities.csv");
+const ICBS: &str = include_str!("../../data/icbs.csv");
+const LA_ICB_LOOKUP: &str = include_str!("../../data/la_icb_lookup.csv");
+const LA_CODE_CHANGES: &str = include_str!("../../data/la_code_changes.csv");
+
+/// Part 3 of the Children and Families Act 2014, which made SEND a duty of the local area,
+/// came into force on 1 September 2014: the start of every partnership we have no later date for.
+const SEND_REFORMS_IN_FORCE: NaiveDate = date(2014, 9, 1);
+/// ICBs took over from clinical commissioning groups on 1 July 2022.
+const ICBS_ESTABLISHED: NaiveDate = date(2022, 7, 1);
+
+const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => panic!("invalid constant date"),
+    }
+}
+
+#[derive(Deserialize)]
+struct LocalAuthorityRow {
+    ons_code: String,
+    name: String,
+    region: String,
+    la_type: String,
+}
+
+#[derive(Deserialize)]
+struct IcbRow {
+    ons_code: String,
+    ods_code: String,
+    name: String,
+    region: String,
+}
+
+#[derive(Deserialize)]
+struct LookupRow {
+    la_ons_code: String,
+    icb_ons_code: String,
+    is_main: bool,
+}
+
+#[derive(Deserialize)]
+struct CodeChangeRow {
+    new_code: String,
+    effective_date: NaiveDate,
+    change_type: String,
+}
+
+/// Loads everything in one transaction if no local authority exists yet; returns whether it did.
+pub async fn load_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    if local_authority::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let txn = db.begin().await?;
+
+    let authorities: Vec<LocalAuthorityRow> = parse(LOCAL_AUTHORITIES)?;
+    let new_authorities = authorities
+        .iter()
+        .map(|row| {
+            Ok(local_authority::ActiveModel {
+                id: NotSet,
+                ons_code: Set(row.ons_code.clone()),
+                name: Set(row.name.clone()),
+                region: Set(region(&row.region)?),
+                la_type: Set(la_type(&row.la_type)?),
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    local_authority::Entity::insert_many(new_authorities)
+        .exec(&txn)
+        .await?;
+    let la_ids: HashMap<String, i32> = local_authority::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|la| (la.ons_code, la.id))
+        .collect();
+
+    let icbs: Vec<IcbRow> = parse(ICBS)?;
+    let new_icbs = icbs
+        .iter()
+        .map(|row| {
+            Ok(integrated_care_board::ActiveModel {
+                id: NotSet,
+                ons_code: Set(row.ons_code.clone()),
+                ods_code: Set(row.ods_code.clone()),
+                name: Set(row.name.clone()),
+                nhs_region: Set(nhs_region(&row.region)?),
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    integrated_care_board::Entity::insert_many(new_icbs)
+        .exec(&txn)
+        .await?;
+    let icb_ids: HashMap<String, i32> = integrated_care_board::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|icb| (icb.ons_code, icb.id))
+        .collect();
+
+    let new_areas = authorities.iter().map(|row| area::ActiveModel {
+        id: NotSet,
+        local_authority_id: Set(la_ids[&row.ons_code]),
+    });
+    area::Entity::insert_many(new_areas).exec(&txn).await?;
+    let area_ids: HashMap<i32, i32> = area::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|area| (area.local_authority_id, area.id))
+        .collect();
+
+    // Councils created by a reorganisation joined their partnership on the day they began.
+    let created_on: HashMap<String, NaiveDate> = parse::<CodeChangeRow>(LA_CODE_CHANGES)?
+        .into_iter()
+        .filter(|change| change.change_type != "recode")
+        .map(|change| (change.new_code, change.effective_date))
+        .collect();
+    let start_of = |la_code: &str| {
+        created_on
+            .get(la_code)
+            .copied()
+            .unwrap_or(SEND_REFORMS_IN_FORCE)
+    };
+
+    let la_members = authorities.iter().map(|row| {
+        let la_id = la_ids[&row.ons_code];
+        membership(
+            area_ids[&la_id],
+            Some(la_id),
+            None,
+            true,
+            start_of(&row.ons_code),
+        )
+    });
+    let lookup: Vec<LookupRow> = parse(LA_ICB_LOOKUP)?;
+    let icb_members = lookup
+        .iter()
+        .map(|row| {
+            let la_id = *la_ids.get(&row.la_ons_code).ok_or_else(|| {
+                DbErr::Custom(format!("lookup names unknown LA {}", row.la_ons_code))
+            })?;
+            let icb_id = *icb_ids.get(&row.icb_ons_code).ok_or_else(|| {
+                DbErr::Custom(format!("lookup names unknown ICB {}", row.icb_ons_code))
+            })?;
+            let from = start_of(&row.la_ons_code).max(ICBS_ESTABLISHED);
+            Ok(membership(
+                area_ids[&la_id],
+                None,
+                Some(icb_id),
+                row.is_main,
+                from,
+            ))
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    partnership_membership::Entity::insert_many(la_members.chain(icb_members))
+        .exec(&txn)
+        .await?;
+
+    txn.commit().await?;
+    Ok(true)
+}
+
+fn membership(
+    area_id: i32,
+    local_authority_id: Option<i32>,
+    integrated_care_board_id: Option<i32>,
+    is_primary: bool,
+    valid_from: NaiveDate,
+) -> partnership_membership::ActiveModel {
+    partnership_membership::ActiveModel {
+        id: NotSet,
+        area_id: Set(area_id),
+        local_authority_id: Set(local_authority_id),
+        integrated_care_board_id: Set(integrated_care_board_id),
+        is_primary: Set(is_primary),
+        valid_from: Set(valid_from),
+        valid_to: Set(None),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(csv_text: &str) -> Result<Vec<T>, DbErr> {
+    csv::Reader::from_reader(csv_text.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|error| DbErr::Custom(format!("reference data: {error}")))
+}
+
+fn unknown(what: &str, value: &str) -> DbErr {
+    DbErr::Custom(format!("reference data: unknown {what} `{value}`"))
+}
+
+fn region(name: &str) -> Result<Region, DbErr> {
+    Ok(match name {
+        "North East" => Region::NorthEast,
+        "North West" => Region::NorthWest,
+        "Yorkshire and The Humber" => Region::YorkshireAndTheHumber,
+        "East Midlands" => Region::EastMidlands,
+        "West Midlands" => Region::WestMidlands,
+        "East of England" => Region::EastOfEngland,
+        "London" => Region::London,
+        "South East" => Region::SouthEast,
+        "South West" => Region::SouthWest,
+        other => return Err(unknown("region", other)),
+    })
+}
+
+fn nhs_region(name: &str) -> Result<NhsRegion, DbErr> {
+    Ok(match name {
+        "London" => NhsRegion::London,
+        "South East" => NhsRegion::SouthEast,
+        "South West" => NhsRegion::SouthWest,
+        "East of England" => NhsRegion::EastOfEngland,
+        "Midlands" => NhsRegion::Midlands,
+        "North East and Yorkshire" => NhsRegion::NorthEastAndYorkshire,
+        "North West" => NhsRegion::NorthWest,
+        other => return Err(unknown("NHS region", other)),
+    })
+}
+
+fn la_type(name: &str) -> Result<LocalAuthorityType, DbErr> {
+    Ok(match name {
+        "county" => LocalAuthorityType::County,
+        "unitary" => LocalAuthorityType::Unitary,
+        "metropolitan district" => LocalAuthorityType::MetropolitanDistrict,
+        "London borough" => LocalAuthorityType::LondonBorough,
+        "city corporation" => LocalAuthorityType::CityCorporation,
+        other => return Err(unknown("local authority type", other)),
+    })
+}

@@ -1,0 +1,93 @@
+//! The GraphQL schema: types, the query root, loaders, global IDs and error codes.
+//!
+//! Depends on services, never on the database directly; `http` knows only [`build_schema`] and
+//! [`for_viewer`].
+
+mod error;
+mod id;
+mod loaders;
+mod query;
+mod types;
+
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, ErrorExtensions, Request, Result, ResultExt, Schema,
+    extensions::Tracing,
+};
+use chrono::{NaiveDate, Utc};
+use sea_orm::DatabaseConnection;
+
+use crate::{config::GraphqlLimits, error::AppError, policy::Viewer};
+use loaders::{AreaById, RequestLoader, request_loader};
+use types::area::Area;
+
+pub use query::Query;
+
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema. It does not touch the database, so a disconnected connection will do for
+/// exporting the SDL.
+pub fn build_schema(db: DatabaseConnection, limits: GraphqlLimits) -> AppSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .data(db)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .disable_suggestions()
+        .extension(error::ErrorCodes)
+        .extension(Tracing)
+        .finish()
+}
+
+/// What one request runs with: who asks, and which day "today" is.
+struct RequestScope {
+    viewer: Viewer,
+    today: NaiveDate,
+}
+
+/// Attaches a viewer, and a DataLoader that loads as that viewer, to a request.
+pub fn for_viewer(request: Request, db: &DatabaseConnection, viewer: Viewer) -> Request {
+    let today = Utc::now().date_naive();
+    request
+        .data(request_loader(db.clone(), viewer.clone(), today))
+        .data(RequestScope { viewer, today })
+}
+
+/// Per-request data, missing only if a request bypassed [`for_viewer`]: a bug, answered as an
+/// internal error rather than a panic.
+mod context {
+    use super::*;
+
+    fn scope<'a>(ctx: &Context<'a>) -> Result<&'a RequestScope> {
+        ctx.data::<RequestScope>()
+            .map_err(|_| missing("request scope"))
+    }
+
+    fn missing(what: &str) -> async_graphql::Error {
+        tracing::error!(what, "request data missing");
+        AppError::Internal.extend()
+    }
+
+    pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
+        Ok(&scope(ctx)?.viewer)
+    }
+
+    pub fn today(ctx: &Context<'_>) -> Result<NaiveDate> {
+        Ok(scope(ctx)?.today)
+    }
+
+    pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection> {
+        ctx.data::<DatabaseConnection>()
+            .map_err(|_| missing("database"))
+    }
+
+    pub fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
+        ctx.data::<RequestLoader>().map_err(|_| missing("loader"))
+    }
+
+    /// An object's area, which is visible to everyone who can see the object.
+    pub async fn area(ctx: &Context<'_>, area_id: i32) -> Result<Area> {
+        let record = loader(ctx)?.load_one(AreaById(area_id)).await.extend()?;
+        record
+            .map(Area)
+            .ok_or_else(|| AppError::NotFound { what: "area" }.extend())
+    }
+}

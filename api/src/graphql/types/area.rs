@@ -1,0 +1,165 @@
+//! `Area`: a local area partnership and everything that happens to it.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, Result, ResultExt};
+use entity::{
+    engagement_meeting, enums::Region, inspection, intervention, partnership_membership,
+    priority_action_plan, strategic_plan,
+};
+
+use super::{
+    children,
+    inspection::Inspection,
+    oversight::{EngagementMeeting, Intervention},
+    plan::{PriorityActionPlan, StrategicPlan},
+    reference::{IntegratedCareBoard, LocalAuthority, PartnershipMembership},
+    scalars::Date,
+    schedule::InspectionSchedule,
+};
+use crate::{
+    domain::schedule::{self, ScheduleSettings},
+    graphql::{
+        context,
+        id::{NodeType, encode},
+        loaders::CurrentIcbsOf,
+    },
+    service::{area::AreaRecord, history},
+};
+
+/// A local area partnership: the local authority and the ICBs that serve one upper-tier local
+/// authority's area, inspected together for SEND.
+pub struct Area(pub Arc<AreaRecord>);
+
+impl Area {
+    fn area_id(&self) -> i32 {
+        self.0.area.id
+    }
+}
+
+#[Object]
+impl Area {
+    /// The object's opaque global ID.
+    pub async fn id(&self) -> ID {
+        encode(NodeType::Area, self.area_id())
+    }
+
+    /// The ONS code of the area's local authority, e.g. `E06000001`.
+    async fn code(&self) -> &str {
+        &self.0.local_authority.ons_code
+    }
+
+    /// The area's name: its local authority's ONS name.
+    async fn name(&self) -> &str {
+        &self.0.local_authority.name
+    }
+
+    /// The ONS region.
+    async fn region(&self) -> Region {
+        self.0.local_authority.region
+    }
+
+    /// The local authority of the partnership.
+    async fn local_authority(&self) -> LocalAuthority {
+        LocalAuthority(self.0.local_authority.clone())
+    }
+
+    /// The ICBs serving the area today, the one covering most of it first.
+    async fn icbs(&self, ctx: &Context<'_>) -> Result<Vec<IntegratedCareBoard>> {
+        let icbs = context::loader(ctx)?
+            .load_one(CurrentIcbsOf(self.area_id()))
+            .await
+            .extend()?;
+        Ok(icbs
+            .unwrap_or_default()
+            .into_iter()
+            .map(IntegratedCareBoard)
+            .collect())
+    }
+
+    /// Every membership of the partnership, past and present, with its dates.
+    async fn partnership(&self, ctx: &Context<'_>) -> Result<Vec<PartnershipMembership>> {
+        let rows = children::<partnership_membership::Entity>(ctx, self.area_id()).await?;
+        Ok(rows.into_iter().map(PartnershipMembership).collect())
+    }
+
+    /// The area's inspections under both frameworks, oldest first.
+    async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
+        let rows = children::<inspection::Entity>(ctx, self.area_id()).await?;
+        Ok(rows.into_iter().map(Inspection).collect())
+    }
+
+    /// The most recently published full inspection, under either framework.
+    async fn latest_full_inspection(&self, ctx: &Context<'_>) -> Result<Option<Inspection>> {
+        let rows = children::<inspection::Entity>(ctx, self.area_id()).await?;
+        Ok(history::latest_full_inspection(&rows)
+            .cloned()
+            .map(Inspection))
+    }
+
+    /// Every version of the area's strategic plan for SEND, oldest first.
+    async fn strategic_plans(&self, ctx: &Context<'_>) -> Result<Vec<StrategicPlan>> {
+        let rows = children::<strategic_plan::Entity>(ctx, self.area_id()).await?;
+        Ok(rows.into_iter().map(StrategicPlan).collect())
+    }
+
+    /// The latest published version of the strategic plan.
+    async fn current_strategic_plan(&self, ctx: &Context<'_>) -> Result<Option<StrategicPlan>> {
+        let rows = children::<strategic_plan::Entity>(ctx, self.area_id()).await?;
+        Ok(history::current_strategic_plan(&rows)
+            .cloned()
+            .map(StrategicPlan))
+    }
+
+    /// The area's priority action plans, oldest first.
+    async fn priority_action_plans(&self, ctx: &Context<'_>) -> Result<Vec<PriorityActionPlan>> {
+        let rows = children::<priority_action_plan::Entity>(ctx, self.area_id()).await?;
+        Ok(rows.into_iter().map(PriorityActionPlan).collect())
+    }
+
+    /// The plan answering the area's most recent outcome-3 inspection.
+    async fn current_priority_action_plan(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<PriorityActionPlan>> {
+        let rows = children::<priority_action_plan::Entity>(ctx, self.area_id()).await?;
+        Ok(history::current_priority_action_plan(&rows)
+            .cloned()
+            .map(PriorityActionPlan))
+    }
+
+    /// Engagement meetings with the inspectorates, earliest first.
+    async fn engagement_meetings(&self, ctx: &Context<'_>) -> Result<Vec<EngagementMeeting>> {
+        let rows = children::<engagement_meeting::Entity>(ctx, self.area_id()).await?;
+        Ok(rows.into_iter().map(EngagementMeeting).collect())
+    }
+
+    /// DfE and NHS England interventions in the area.
+    async fn interventions(&self, ctx: &Context<'_>) -> Result<Vec<Intervention>> {
+        let rows = children::<intervention::Entity>(ctx, self.area_id()).await?;
+        Ok(rows.into_iter().map(Intervention).collect())
+    }
+
+    /// When the area's next inspections, meetings and plans are due.
+    async fn schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The date to compute the schedule for; today (UTC) if omitted.")]
+        as_of: Option<Date>,
+    ) -> Result<InspectionSchedule> {
+        let as_of = as_of.map_or_else(|| context::today(ctx), |date| Ok(date.0))?;
+        let id = self.area_id();
+        let (inspections, meetings, plans, priority_action_plans) = tokio::try_join!(
+            children::<inspection::Entity>(ctx, id),
+            children::<engagement_meeting::Entity>(ctx, id),
+            children::<strategic_plan::Entity>(ctx, id),
+            children::<priority_action_plan::Entity>(ctx, id),
+        )?;
+        let history = history::assemble(&inspections, &meetings, &plans, &priority_action_plans);
+        Ok(InspectionSchedule(schedule::schedule(
+            &history,
+            as_of,
+            &ScheduleSettings::FRAMEWORK_2023,
+        )))
+    }
+}

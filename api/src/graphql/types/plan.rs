@@ -1,0 +1,193 @@
+//! Strategic plans, priority action plans and their actions.
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::{
+    enums::{ActionStatus, PriorityActionPlanStatus, StrategicPlanStatus},
+    inspection, priority_action, priority_action_plan, recommendation, strategic_plan,
+};
+
+use super::{
+    area::Area,
+    by_id, children,
+    inspection::{Inspection, Recommendation},
+    parent,
+    scalars::{Date, date},
+};
+use crate::graphql::{
+    context,
+    id::{NodeType, encode},
+};
+
+/// One version of an area's strategic plan for SEND.
+pub struct StrategicPlan(pub strategic_plan::Model);
+
+#[Object]
+impl StrategicPlan {
+    /// The object's opaque global ID.
+    pub async fn id(&self) -> ID {
+        encode(NodeType::StrategicPlan, self.0.id)
+    }
+
+    /// The area whose plan it is.
+    async fn area(&self, ctx: &Context<'_>) -> Result<Area> {
+        context::area(ctx, self.0.area_id).await
+    }
+
+    /// 1 for the area's first version, then consecutive.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The plan's title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Draft or published.
+    async fn status(&self) -> StrategicPlanStatus {
+        self.0.status
+    }
+
+    /// When it was published.
+    async fn published_on(&self) -> Option<Date> {
+        date(self.0.published_on)
+    }
+
+    /// Where the published plan can be read.
+    async fn document_url(&self) -> Option<&str> {
+        self.0.document_url.as_deref()
+    }
+
+    /// True for the synthetic demo history.
+    async fn is_synthetic(&self) -> bool {
+        self.0.is_synthetic
+    }
+}
+
+/// A priority action plan (area SEND), required after an outcome-3 inspection.
+pub struct PriorityActionPlan(pub priority_action_plan::Model);
+
+#[Object]
+impl PriorityActionPlan {
+    /// The object's opaque global ID.
+    pub async fn id(&self) -> ID {
+        encode(NodeType::PriorityActionPlan, self.0.id)
+    }
+
+    /// The area whose plan it is.
+    async fn area(&self, ctx: &Context<'_>) -> Result<Area> {
+        context::area(ctx, self.0.area_id).await
+    }
+
+    /// The outcome-3 inspection that required the plan.
+    async fn inspection(&self, ctx: &Context<'_>) -> Result<Option<Inspection>> {
+        let model = by_id::<inspection::Entity>(ctx, self.0.inspection_id).await?;
+        Ok(model.map(Inspection))
+    }
+
+    /// Draft, submitted or published.
+    async fn status(&self) -> PriorityActionPlanStatus {
+        self.0.status
+    }
+
+    /// When it was submitted to Ofsted and the CQC.
+    async fn submitted_on(&self) -> Option<Date> {
+        date(self.0.submitted_on)
+    }
+
+    /// When Ofsted and the CQC acknowledged it.
+    async fn acknowledged_on(&self) -> Option<Date> {
+        date(self.0.acknowledged_on)
+    }
+
+    /// When it was published.
+    async fn published_on(&self) -> Option<Date> {
+        date(self.0.published_on)
+    }
+
+    /// Where the published plan can be read.
+    async fn document_url(&self) -> Option<&str> {
+        self.0.document_url.as_deref()
+    }
+
+    /// True for the synthetic demo history.
+    async fn is_synthetic(&self) -> bool {
+        self.0.is_synthetic
+    }
+
+    /// The plan's actions, in plan order.
+    async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<PriorityAction>> {
+        let rows = children::<priority_action::Entity>(ctx, self.0.id).await?;
+        Ok(rows.into_iter().map(PriorityAction).collect())
+    }
+
+    /// How many actions are not yet completed.
+    async fn open_action_count(&self, ctx: &Context<'_>) -> Result<usize> {
+        let rows = children::<priority_action::Entity>(ctx, self.0.id).await?;
+        Ok(rows
+            .iter()
+            .filter(|action| action.status != ActionStatus::Completed)
+            .count())
+    }
+}
+
+/// One action of a priority action plan.
+pub struct PriorityAction(pub priority_action::Model);
+
+#[Object]
+impl PriorityAction {
+    /// The object's opaque global ID.
+    pub async fn id(&self) -> ID {
+        encode(NodeType::PriorityAction, self.0.id)
+    }
+
+    /// The plan it belongs to.
+    async fn plan(&self, ctx: &Context<'_>) -> Result<PriorityActionPlan> {
+        let model = parent::<priority_action_plan::Entity>(
+            ctx,
+            self.0.priority_action_plan_id,
+            "priority action plan",
+        )
+        .await?;
+        Ok(PriorityActionPlan(model))
+    }
+
+    /// The area for priority action it addresses.
+    async fn recommendation(&self, ctx: &Context<'_>) -> Result<Option<Recommendation>> {
+        let Some(id) = self.0.recommendation_id else {
+            return Ok(None);
+        };
+        let model = by_id::<recommendation::Entity>(ctx, id).await?;
+        Ok(model.map(Recommendation))
+    }
+
+    /// Its place in the plan, from 1.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    /// What will be done.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Not started, in progress or completed.
+    async fn status(&self) -> ActionStatus {
+        self.0.status
+    }
+
+    /// When it is due.
+    async fn due_on(&self) -> Option<Date> {
+        date(self.0.due_on)
+    }
+
+    /// When it was completed.
+    async fn completed_on(&self) -> Option<Date> {
+        date(self.0.completed_on)
+    }
+
+    /// The area's latest note on progress.
+    async fn progress_note(&self) -> Option<&str> {
+        self.0.progress_note.as_deref()
+    }
+}

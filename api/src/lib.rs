@@ -1,0 +1,78 @@
+//! The area SEND inspections API: configuration, database bootstrap, domain rules, policy,
+//! services, the GraphQL schema and the HTTP server. `main.rs` only wires these together;
+//! tests build the same app in-process.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod policy;
+pub mod service;
+pub mod telemetry;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use config::{Cli, Command, Config, SeedArgs};
+
+/// Runs the chosen subcommand (`serve` when none is given).
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve(SeedArgs::default())) {
+        Command::Serve(seed) => {
+            let db = connect_and_prepare(&config, seed.demo).await?;
+            let listener = TcpListener::bind(config.listen_addr)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen_addr))?;
+            http::serve(listener, app(&config, db)).await?;
+        }
+        Command::Migrate => {
+            let db = connect(&config).await?;
+            db::migrate(&db).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Seed(seed) => {
+            connect_and_prepare(&config, seed.demo).await?;
+        }
+        Command::ExportSchema { output } => {
+            let sdl = graphql::build_schema(DatabaseConnection::default(), config.graphql).sdl();
+            match output {
+                Some(path) => std::fs::write(&path, sdl)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{sdl}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The router over a prepared database, as `serve` runs it and as tests spawn it.
+pub fn app(config: &Config, db: DatabaseConnection) -> axum::Router {
+    let schema = graphql::build_schema(db.clone(), config.graphql);
+    http::router(
+        http::AppState { schema, db },
+        config.graphql.max_body_bytes,
+        config.request_timeout(),
+    )
+}
+
+async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let backend = config.database_url.split(':').next().unwrap_or_default();
+    tracing::info!(backend, "connecting to the database");
+    db::connect(&config.database_url, config.database_max_connections)
+        .await
+        .with_context(|| format!("cannot connect to the {backend} database"))
+}
+
+async fn connect_and_prepare(config: &Config, demo: bool) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(config).await?;
+    db::prepare(&db, demo)
+        .await
+        .context("cannot migrate and seed the database")?;
+    Ok(db)
+}

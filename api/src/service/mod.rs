@@ -1,0 +1,15 @@
+//! Reads of the model on behalf of a viewer. Every function takes the [`Viewer`] first and
+//! starts its queries from [`scope::visible`], the one place where the policy's row conditions
+//! are applied.
+//!
+//! Services know sea-orm, the policy and the domain; they know nothing of GraphQL or HTTP.
+
+pub mod area;
+pub mod history;
+pub mod inspection;
+pub mod page;
+pub mod reference;
+pub mod related;
+pub mod scope;
+
+pub use crate::policy::Viewer;

@@ -1,0 +1,101 @@
+//! Local authorities, ICBs and who serves whom, as of a date.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use entity::{integrated_care_board, local_authority, partnership_membership};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::SelectStatement,
+};
+
+use super::scope::visible;
+use crate::{domain::codes::IcbCode, error::AppError, policy::Viewer};
+
+pub async fn local_authorities(
+    viewer: &Viewer,
+    db: &DatabaseConnection,
+) -> Result<Vec<local_authority::Model>, AppError> {
+    Ok(visible::<local_authority::Entity>(viewer)
+        .order_by_asc(local_authority::Column::OnsCode)
+        .all(db)
+        .await?)
+}
+
+pub async fn integrated_care_boards(
+    viewer: &Viewer,
+    db: &DatabaseConnection,
+) -> Result<Vec<integrated_care_board::Model>, AppError> {
+    Ok(visible::<integrated_care_board::Entity>(viewer)
+        .order_by_asc(integrated_care_board::Column::OnsCode)
+        .all(db)
+        .await?)
+}
+
+pub async fn integrated_care_board(
+    viewer: &Viewer,
+    db: &DatabaseConnection,
+    code: &IcbCode,
+) -> Result<Option<integrated_care_board::Model>, AppError> {
+    Ok(visible::<integrated_care_board::Entity>(viewer)
+        .filter(icb_code_condition(code))
+        .one(db)
+        .await?)
+}
+
+fn icb_code_condition(code: &IcbCode) -> Condition {
+    Condition::all().add(match code {
+        IcbCode::Ons(code) => integrated_care_board::Column::OnsCode.eq(code.as_str()),
+        IcbCode::Ods(code) => integrated_care_board::Column::OdsCode.eq(code.as_str()),
+    })
+}
+
+/// Memberships in force on `on`: begun by then and not yet ended.
+pub fn in_force(on: NaiveDate) -> Condition {
+    Condition::all()
+        .add(partnership_membership::Column::ValidFrom.lte(on))
+        .add(
+            Condition::any()
+                .add(partnership_membership::Column::ValidTo.is_null())
+                .add(partnership_membership::Column::ValidTo.gt(on)),
+        )
+}
+
+/// The ids of the areas an ICB (by either code) serves on `on`, as a subquery.
+pub fn areas_served_by(viewer: &Viewer, code: &IcbCode, on: NaiveDate) -> SelectStatement {
+    let icb_ids = visible::<integrated_care_board::Entity>(viewer)
+        .select_only()
+        .column(integrated_care_board::Column::Id)
+        .filter(icb_code_condition(code))
+        .into_query();
+    visible::<partnership_membership::Entity>(viewer)
+        .select_only()
+        .column(partnership_membership::Column::AreaId)
+        .filter(in_force(on))
+        .filter(partnership_membership::Column::IntegratedCareBoardId.in_subquery(icb_ids))
+        .into_query()
+}
+
+/// The ICBs serving each area on `on`, the one covering most of the area first.
+pub async fn current_icbs_of_areas(
+    viewer: &Viewer,
+    db: &DatabaseConnection,
+    area_ids: &[i32],
+    on: NaiveDate,
+) -> Result<HashMap<i32, Vec<integrated_care_board::Model>>, AppError> {
+    let rows = visible::<partnership_membership::Entity>(viewer)
+        .filter(partnership_membership::Column::AreaId.is_in(area_ids.iter().copied()))
+        .filter(in_force(on))
+        .find_also_related(integrated_care_board::Entity)
+        .order_by_desc(partnership_membership::Column::IsPrimary)
+        .order_by_asc(integrated_care_board::Column::OnsCode)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i32, Vec<integrated_care_board::Model>> = HashMap::new();
+    for (membership, icb) in rows {
+        if let Some(icb) = icb {
+            grouped.entry(membership.area_id).or_default().push(icb);
+        }
+    }
+    Ok(grouped)
+}

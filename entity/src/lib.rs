@@ -1,0 +1,19 @@
+//! The sea-orm entities of the area SEND model and their enumerations.
+//!
+//! Plain data only: no queries, no authorization, no business rules. Each enumeration is defined
+//! once here, stored as CHECK-constrained text, and derives its GraphQL enum so the database, Rust
+//! and GraphQL vocabularies cannot drift apart.
+
+pub mod area;
+pub mod engagement_meeting;
+pub mod enums;
+pub mod inspection;
+pub mod integrated_care_board;
+pub mod intervention;
+pub mod local_authority;
+pub mod partnership_membership;
+pub mod prelude;
+pub mod priority_action;
+pub mod priority_action_plan;
+pub mod recommendation;
+pub mod strategic_plan;

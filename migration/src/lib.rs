@@ -1,0 +1,49 @@
+//! The database schema, as ordered migrations that run on SQLite and PostgreSQL alike.
+//!
+//! Migrations are history: each describes the schema as it was on its day, so it repeats the
+//! enumeration values it constrains instead of importing today's entity enums.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_reference_tables;
+mod m20261124_000002_create_history_tables;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_reference_tables::Migration),
+            Box::new(m20261124_000002_create_history_tables::Migration),
+        ]
+    }
+}
+
+/// A text column that only accepts the given values: how an enumeration is stored on both
+/// databases (PostgreSQL enum types would not exist on SQLite, and are hard to alter).
+fn enumeration<T: IntoIden + Clone + 'static>(column: T, values: &[&str]) -> ColumnDef {
+    let mut def = ColumnDef::new(column.clone());
+    def.string()
+        .not_null()
+        .check(Expr::col(column).is_in(values.iter().copied()));
+    def
+}
+
+/// The nullable form of [`enumeration`]: SQL `CHECK` passes when the value is NULL.
+fn enumeration_null<T: IntoIden + Clone + 'static>(column: T, values: &[&str]) -> ColumnDef {
+    let mut def = enumeration(column, values);
+    def.null();
+    def
+}
+
+fn foreign_key(
+    from_table: impl IntoIden + Clone + 'static,
+    from_column: impl IntoIden + 'static,
+    to_table: impl IntoIden + 'static,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from_table, from_column)
+        .to(to_table, Alias::new("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
