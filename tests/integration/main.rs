@@ -1,1 +1,11 @@
+//! Integration tests: the real app (router and database) over HTTP, on SQLite by default and on
+//! PostgreSQL when TEST_DATABASE_URL is set.
 
+mod areas;
+mod contract;
+mod http;
+mod inspections;
+mod nodes;
+mod schema_sdl;
+mod statements;
+mod support;

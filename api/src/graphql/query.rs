@@ -249,6 +249,21 @@ impl Query {
         .extend()?;
         let total_count = areas.len();
         let page = paginate(areas, &request, descending);
+        let ids: Vec<i32> = page
+            .items
+            .iter()
+            .map(|(_, record)| record.area.id)
+            .collect();
+        let lookahead = ctx.look_ahead();
+        Area::prefetch(
+            ctx,
+            &[
+                lookahead.field("nodes"),
+                lookahead.field("edges").field("node"),
+            ],
+            &ids,
+        )
+        .await?;
         Ok(connection(page, TotalCount { total_count }, |record| {
             Area(record.into())
         }))

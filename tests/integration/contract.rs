@@ -1,0 +1,102 @@
+//! The partners' contract documents run unchanged and answer with the real reference data.
+
+use serde_json::json;
+
+use crate::support::{TestApp, contract_query};
+
+#[tokio::test]
+async fn national_dashboard_returns_every_area_with_real_codes_in_one_page() {
+    let app = TestApp::spawn().await;
+
+    let data = app
+        .data(&contract_query("national_dashboard.graphql"), json!({}))
+        .await;
+
+    let areas = &data["areas"];
+    assert_eq!(areas["totalCount"], 153);
+    assert_eq!(areas["pageInfo"]["hasNextPage"], false);
+    let nodes = areas["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 153);
+    let hartlepool = nodes.iter().find(|n| n["code"] == "E06000001").unwrap();
+    assert_eq!(hartlepool["name"], "Hartlepool");
+    assert_eq!(hartlepool["region"], "NORTH_EAST");
+    assert_eq!(
+        hartlepool["localAuthority"],
+        json!({ "code": "E06000001", "name": "Hartlepool" })
+    );
+    assert_eq!(
+        hartlepool["icbs"],
+        json!([{
+            "code": "E54000050",
+            "odsCode": "QHM",
+            "name": "NHS North East and North Cumbria Integrated Care Board"
+        }])
+    );
+    // Reference data only: nothing inspected, nothing due.
+    assert_eq!(hartlepool["latestFullInspection"], json!(null));
+    assert_eq!(hartlepool["schedule"]["isOverdue"], false);
+    assert_eq!(hartlepool["currentPriorityActionPlan"], json!(null));
+}
+
+#[tokio::test]
+async fn an_area_split_between_icbs_lists_the_main_icb_first() {
+    let app = TestApp::spawn().await;
+
+    let data = app
+        .data(&contract_query("national_dashboard.graphql"), json!({}))
+        .await;
+
+    let essex = data["areas"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "E10000012")
+        .unwrap()
+        .clone();
+    let ods: Vec<&str> = essex["icbs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|icb| icb["odsCode"].as_str().unwrap())
+        .collect();
+    // Mid and South Essex covers most of Essex; SNEE and HWE serve the rest.
+    assert_eq!(ods[0], "QH8");
+    assert_eq!(ods.len(), 3);
+    assert!(ods.contains(&"QJG") && ods.contains(&"QM7"));
+}
+
+#[tokio::test]
+async fn national_dashboard_shows_the_demo_history() {
+    let app = TestApp::spawn_with_demo().await;
+
+    let data = app
+        .data(&contract_query("national_dashboard.graphql"), json!({}))
+        .await;
+
+    let nodes = data["areas"]["nodes"].as_array().unwrap();
+    let outcome_3 = nodes
+        .iter()
+        .filter(|n| n["latestFullInspection"]["outcome"] == "OUTCOME_3")
+        .count();
+    let with_plan = nodes
+        .iter()
+        .filter(|n| n["currentPriorityActionPlan"].is_object())
+        .count();
+    assert!(outcome_3 > 0);
+    // Every published plan answers an outcome-3 inspection; draft ones are hidden from the public.
+    assert!(with_plan > 0 && with_plan <= outcome_3);
+}
+
+#[tokio::test]
+async fn area_name_answers_by_code() {
+    let app = TestApp::spawn().await;
+
+    let data = app
+        .data(
+            &contract_query("area_name.graphql"),
+            json!({ "code": "E09000033" }),
+        )
+        .await;
+
+    assert_eq!(data, json!({ "area": { "name": "Westminster" } }));
+}

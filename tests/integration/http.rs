@@ -1,0 +1,159 @@
+//! The HTTP surface: content types, limits, error codes, GraphiQL and health.
+
+use reqwest::{StatusCode, header};
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn non_json_posts_are_refused_before_they_execute() {
+    let app = TestApp::spawn().await;
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(r#"{"query":"{ area(code: \"E06000001\") { name } }"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "UNSUPPORTED_MEDIA_TYPE"
+        );
+    }
+}
+
+#[tokio::test]
+async fn batches_and_malformed_bodies_are_bad_requests() {
+    let app = TestApp::spawn().await;
+    for body in [
+        r#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#,
+        "{not json",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+}
+
+#[tokio::test]
+async fn every_graphql_error_carries_a_code_and_no_suggestions() {
+    let app = TestApp::spawn().await;
+
+    assert_eq!(
+        app.error_code("{ areas { ", json!({})).await,
+        "GRAPHQL_PARSE_FAILED"
+    );
+    let (_, body) = app.post("{ aeras { totalCount } }", json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert!(!body.to_string().contains("Did you mean"), "{body}");
+    let dated = "{ area(code: \"E06000001\") { schedule(asOf: \"31/12/2026\") { isOverdue } } }";
+    assert_eq!(app.error_code(dated, json!({})).await, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn queries_deeper_than_the_limit_are_refused() {
+    let app = TestApp::spawn().await;
+    let mut query = String::from("{ area(code: \"E06000001\") { id ");
+    for _ in 0..8 {
+        query.push_str("localAuthority { area { ");
+    }
+    query.push_str("id");
+    query.push_str(&" } }".repeat(8));
+    query.push_str(" } }");
+
+    assert_eq!(
+        app.error_code(&query, json!({})).await,
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+}
+
+#[tokio::test]
+async fn introspection_as_graphiql_sends_it_is_allowed() {
+    let app = TestApp::spawn().await;
+    let introspection = "query { __schema { types { name fields { name type { name ofType { name ofType { name ofType { name ofType { name ofType { name ofType { name } } } } } } } } } } }";
+    let data = app.data(introspection, json!({})).await;
+    assert!(data["__schema"]["types"].as_array().unwrap().len() > 20);
+}
+
+#[tokio::test]
+async fn responses_use_the_media_type_the_client_accepts_and_carry_a_request_id() {
+    let app = TestApp::spawn().await;
+    let send = |accept: &'static str| {
+        app.client
+            .post(app.url("/graphql"))
+            .header(header::ACCEPT, accept)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+    };
+
+    let graphql_response = send("application/graphql-response+json").await.unwrap();
+    let plain = send("application/json").await.unwrap();
+
+    assert_eq!(
+        graphql_response.headers()[header::CONTENT_TYPE],
+        "application/graphql-response+json"
+    );
+    assert_eq!(plain.headers()[header::CONTENT_TYPE], "application/json");
+    assert!(plain.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn graphiql_and_health_are_served() {
+    let app = TestApp::spawn().await;
+
+    let page = app.client.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql")
+    );
+
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(
+        health.json::<serde_json::Value>().await.unwrap(),
+        json!({ "status": "ok" })
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = TestApp::spawn().await;
+    let query = format!("{{ __typename }} # {}", "x".repeat(70 * 1024));
+
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -1,0 +1,148 @@
+//! The test harness: each test gets its own database (a temporary SQLite file, or a fresh
+//! PostgreSQL schema when TEST_DATABASE_URL is set), migrated and seeded exactly as `serve` does,
+//! and the real router on a random port.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use api::config::{Config, GraphqlLimits, LogFormat};
+use reqwest::StatusCode;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    statements: Arc<AtomicUsize>,
+    _sqlite_dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    /// The app over the reference data only.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(false).await
+    }
+
+    /// The app over the reference data and the synthetic demo history.
+    pub async fn spawn_with_demo() -> Self {
+        Self::spawn_with(true).await
+    }
+
+    async fn spawn_with(demo: bool) -> Self {
+        let (mut db, sqlite_dir) = fresh_database().await;
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        api::db::prepare(&db, demo).await.expect("prepare database");
+
+        let config = test_config();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = api::app(&config, db.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            db,
+            statements,
+            _sqlite_dir: sqlite_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Posts a GraphQL request and returns the status and the JSON body.
+    pub async fn post(&self, query: &str, variables: Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    /// Runs a query that must succeed, and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Runs a query that must fail, and returns its first error's `extensions.code`.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let (_, body) = self.post(query, variables).await;
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error with a code: {body}"))
+            .to_owned()
+    }
+
+    /// Runs a query and counts the SQL statements it issued.
+    pub async fn count_statements(&self, query: &str, variables: Value) -> (usize, Value) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let data = self.data(query, variables).await;
+        (self.statements.load(Ordering::SeqCst) - before, data)
+    }
+}
+
+pub fn test_config() -> Config {
+    Config {
+        database_url: String::new(),
+        database_max_connections: 5,
+        listen_addr: "127.0.0.1:0".parse().unwrap(),
+        log_format: LogFormat::Text,
+        graphql: GraphqlLimits::default(),
+        request_timeout_secs: 30,
+    }
+}
+
+async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&url)
+                .await
+                .expect("TEST_DATABASE_URL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let mut options = ConnectOptions::new(url);
+            options
+                .max_connections(5)
+                .set_schema_search_path(schema)
+                .sqlx_logging(false);
+            (Database::connect(options).await.unwrap(), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("test.sqlite").display()
+            );
+            let db = api::db::connect(&url, 5).await.unwrap();
+            (db, Some(dir))
+        }
+    }
+}
+
+/// A query document from the partners' contract (`../shared/queries/`).
+pub fn contract_query(name: &str) -> String {
+    let path = format!("{}/../shared/queries/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
