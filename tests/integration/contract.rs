@@ -100,3 +100,31 @@ async fn area_name_answers_by_code() {
 
     assert_eq!(data, json!({ "area": { "name": "Westminster" } }));
 }
+
+#[test]
+fn the_benchmarks_copies_of_the_contract_queries_are_current() {
+    for name in ["national_dashboard.graphql", "area_name.graphql"] {
+        let copy = format!("{}/examples/queries/{name}", env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(
+            std::fs::read_to_string(&copy).unwrap(),
+            contract_query(name),
+            "{copy} differs from the contract"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_benchmarks_own_queries_run_for_the_public() {
+    let app = TestApp::spawn_with_demo().await;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/queries");
+    let page = std::fs::read_to_string(format!("{dir}/area_page.graphql")).unwrap();
+    let feed = std::fs::read_to_string(format!("{dir}/outcomes_feed.graphql")).unwrap();
+
+    let area = app.data(&page, json!({ "code": "E06000010" })).await;
+    let outcomes = app.data(&feed, json!({ "outcome": "OUTCOME_3" })).await;
+
+    assert_eq!(area["area"]["code"], "E06000010");
+    assert!(!area["area"]["inspections"].as_array().unwrap().is_empty());
+    let nodes = outcomes["inspections"]["nodes"].as_array().unwrap();
+    assert!(!nodes.is_empty() && nodes.iter().all(|n| n["outcome"] == "OUTCOME_3"));
+}

@@ -11,7 +11,6 @@ mod types;
 
 use async_graphql::{
     Context, EmptyMutation, EmptySubscription, ErrorExtensions, Request, Result, ResultExt, Schema,
-    extensions::Tracing,
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
@@ -33,7 +32,6 @@ pub fn build_schema(db: DatabaseConnection, limits: GraphqlLimits) -> AppSchema 
         .limit_complexity(limits.max_complexity)
         .disable_suggestions()
         .extension(error::ErrorCodes)
-        .extension(Tracing)
         .finish()
 }
 
