@@ -362,3 +362,88 @@ async fn nth_area_code(app: &TestApp, index: usize) -> String {
         .unwrap()
         .to_owned()
 }
+
+#[tokio::test]
+async fn national_summary_agrees_with_the_area_lists() {
+    let app = TestApp::spawn_with_demo().await;
+    let summary_query = "{ nationalSummary(asOf: \"2026-11-24\") {
+        asOf areaCount areasWithoutOutcome openPriorityActionPlanCount overdueAreaCount
+        byLatestOutcome { outcome count } byRegion { region count } overdueItems { item count }
+    } }";
+    let lists_query = "{
+      outcome3: areas(filter: { latestOutcome: OUTCOME_3 }) { totalCount }
+      overdue: areas(asOf: \"2026-11-24\", filter: { isOverdue: true }) { totalCount }
+      plans: areas(first: 200) { nodes { currentPriorityActionPlan { openActionCount } } }
+      late: areas(first: 200, asOf: \"2026-11-24\") { nodes { schedule(asOf: \"2026-11-24\") { overdueItems } } }
+    }";
+
+    let summary = app.data(summary_query, json!({})).await["nationalSummary"].clone();
+    let lists = app.data(lists_query, json!({})).await;
+
+    assert_eq!(summary["asOf"], "2026-11-24");
+    assert_eq!(summary["areaCount"], 153);
+    let outcome = |name: &str| {
+        summary["byLatestOutcome"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["outcome"] == name)
+            .unwrap()["count"]
+            .clone()
+    };
+    assert_eq!(outcome("OUTCOME_3"), lists["outcome3"]["totalCount"]);
+    let by_outcome: u64 = summary["byLatestOutcome"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        by_outcome + summary["areasWithoutOutcome"].as_u64().unwrap(),
+        153
+    );
+    let regions = summary["byRegion"].as_array().unwrap();
+    assert_eq!(regions.len(), 9);
+    assert_eq!(
+        regions
+            .iter()
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        153
+    );
+    assert!(regions.contains(&json!({ "region": "LONDON", "count": 33 })));
+    assert_eq!(summary["overdueAreaCount"], lists["overdue"]["totalCount"]);
+    let open_plans = lists["plans"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| {
+            n["currentPriorityActionPlan"]["openActionCount"]
+                .as_u64()
+                .is_some_and(|open| open > 0)
+        })
+        .count();
+    assert!(open_plans > 0);
+    assert_eq!(summary["openPriorityActionPlanCount"], json!(open_plans));
+    let late_monitoring = lists["late"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| {
+            n["schedule"]["overdueItems"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("MONITORING_INSPECTION"))
+        })
+        .count();
+    let item = |name: &str| {
+        summary["overdueItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["item"] == name)
+            .unwrap()["count"]
+            .clone()
+    };
+    assert_eq!(item("MONITORING_INSPECTION"), json!(late_monitoring));
+}

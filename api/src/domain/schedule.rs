@@ -81,6 +81,16 @@ pub enum ScheduleItem {
     PriorityActionPlanSubmission,
 }
 
+impl ScheduleItem {
+    pub const ALL: [ScheduleItem; 5] = [
+        ScheduleItem::FullInspection,
+        ScheduleItem::MonitoringInspection,
+        ScheduleItem::EngagementMeeting,
+        ScheduleItem::StrategicPlanUpdate,
+        ScheduleItem::PriorityActionPlanSubmission,
+    ];
+}
+
 /// The due dates of an area as of a date. `None` means nothing of that kind is due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
@@ -93,34 +103,22 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    pub fn due_by(&self, item: ScheduleItem) -> Option<NaiveDate> {
+        match item {
+            ScheduleItem::FullInspection => self.next_full_inspection_due_by,
+            ScheduleItem::MonitoringInspection => self.monitoring_inspection_due_by,
+            ScheduleItem::EngagementMeeting => self.next_engagement_meeting_due_by,
+            ScheduleItem::StrategicPlanUpdate => self.strategic_plan_update_due_by,
+            ScheduleItem::PriorityActionPlanSubmission => self.priority_action_plan_due_by,
+        }
+    }
+
     /// The items whose due date has passed (a date due "by" a day is still on time that day).
     pub fn overdue(&self) -> Vec<ScheduleItem> {
-        [
-            (
-                ScheduleItem::FullInspection,
-                self.next_full_inspection_due_by,
-            ),
-            (
-                ScheduleItem::MonitoringInspection,
-                self.monitoring_inspection_due_by,
-            ),
-            (
-                ScheduleItem::EngagementMeeting,
-                self.next_engagement_meeting_due_by,
-            ),
-            (
-                ScheduleItem::StrategicPlanUpdate,
-                self.strategic_plan_update_due_by,
-            ),
-            (
-                ScheduleItem::PriorityActionPlanSubmission,
-                self.priority_action_plan_due_by,
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, due_by)| due_by.is_some_and(|due_by| due_by < self.as_of))
-        .map(|(item, _)| item)
-        .collect()
+        ScheduleItem::ALL
+            .into_iter()
+            .filter(|item| self.due_by(*item).is_some_and(|due_by| due_by < self.as_of))
+            .collect()
     }
 
     pub fn is_overdue(&self) -> bool {
@@ -129,16 +127,10 @@ impl Schedule {
 
     /// The earliest date anything is due, for ordering areas by urgency.
     pub fn next_due_by(&self) -> Option<NaiveDate> {
-        [
-            self.next_full_inspection_due_by,
-            self.monitoring_inspection_due_by,
-            self.next_engagement_meeting_due_by,
-            self.strategic_plan_update_due_by,
-            self.priority_action_plan_due_by,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        ScheduleItem::ALL
+            .into_iter()
+            .filter_map(|item| self.due_by(item))
+            .min()
     }
 }
 

@@ -25,6 +25,7 @@ use super::{
         plan::{PriorityAction, PriorityActionPlan, StrategicPlan},
         reference::{IntegratedCareBoard, LocalAuthority, PartnershipMembership},
         scalars::Date,
+        summary::NationalSummary,
     },
 };
 use crate::{
@@ -34,7 +35,7 @@ use crate::{
         area::{self as area_service, AreaOrder as AreaOrderKey},
         inspection as inspection_service,
         page::{Cursor, PageRequest, paginate},
-        reference,
+        reference, summary,
     },
 };
 
@@ -326,6 +327,24 @@ impl Query {
             .await
             .extend()?;
         Ok(icb.map(IntegratedCareBoard))
+    }
+
+    /// Counts of areas by latest outcome and region, open priority action plans and overdue items.
+    async fn national_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The date the schedules are computed for; today if omitted.")]
+        as_of: Option<Date>,
+    ) -> Result<NationalSummary> {
+        let today = context::today(ctx)?;
+        let as_of = as_of.map_or(today, |date| date.0);
+        let summary = summary::national(context::viewer(ctx)?, context::db(ctx)?, as_of, today)
+            .await
+            .extend()?;
+        Ok(NationalSummary {
+            as_of: Date(as_of),
+            summary,
+        })
     }
 
     /// Inspections, by default in the order they last changed: an outcomes feed that a partner

@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use entity::{engagement_meeting, inspection, priority_action_plan, strategic_plan};
+use entity::{
+    engagement_meeting, enums::ActionStatus, inspection, priority_action, priority_action_plan,
+    strategic_plan,
+};
 use sea_orm::DatabaseConnection;
 
 use super::related::children_of;
@@ -98,4 +101,12 @@ pub fn current_strategic_plan(plans: &[strategic_plan::Model]) -> Option<&strate
         .iter()
         .filter(|plan| plan.published_on.is_some())
         .max_by_key(|plan| plan.version)
+}
+
+/// How many of a plan's actions are not yet completed.
+pub fn open_action_count(actions: &[priority_action::Model]) -> usize {
+    actions
+        .iter()
+        .filter(|action| action.status != ActionStatus::Completed)
+        .count()
 }

@@ -11,5 +11,6 @@ pub mod page;
 pub mod reference;
 pub mod related;
 pub mod scope;
+pub mod summary;
 
 pub use crate::policy::Viewer;

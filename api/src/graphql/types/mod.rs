@@ -9,6 +9,7 @@ pub mod plan;
 pub mod reference;
 pub mod scalars;
 pub mod schedule;
+pub mod summary;
 
 use async_graphql::{Context, ErrorExtensions, Result, ResultExt};
 

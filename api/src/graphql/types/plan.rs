@@ -13,9 +13,12 @@ use super::{
     parent,
     scalars::{Date, date},
 };
-use crate::graphql::{
-    context,
-    id::{NodeType, encode},
+use crate::{
+    graphql::{
+        context,
+        id::{NodeType, encode},
+    },
+    service::history,
 };
 
 /// One version of an area's strategic plan for SEND.
@@ -124,10 +127,7 @@ impl PriorityActionPlan {
     /// How many actions are not yet completed.
     async fn open_action_count(&self, ctx: &Context<'_>) -> Result<usize> {
         let rows = children::<priority_action::Entity>(ctx, self.0.id).await?;
-        Ok(rows
-            .iter()
-            .filter(|action| action.status != ActionStatus::Completed)
-            .count())
+        Ok(history::open_action_count(&rows))
     }
 }
 
