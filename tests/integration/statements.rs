@@ -21,15 +21,18 @@ use serde_json::json;
 use crate::support::{TestApp, contract_query};
 
 #[tokio::test]
-async fn dashboard_statement_count_does_not_grow_with_the_number_of_areas() {
+async fn dashboard_and_summary_statement_counts_do_not_grow_with_the_number_of_areas() {
     let app = TestApp::spawn_with_demo().await;
     let dashboard =
         contract_query("national_dashboard.graphql").replace("first: 200", "first: 250");
+    let summary = "{ nationalSummary { areaCount openPriorityActionPlanCount overdueAreaCount } }";
     let (for_153, data) = app.count_statements(&dashboard, json!({})).await;
     assert_eq!(data["areas"]["totalCount"], 153);
+    let (summary_for_153, _) = app.count_statements(summary, json!({})).await;
 
     add_areas_with_history(&app.db, 1377).await;
     let (for_1530, data) = app.count_statements(&dashboard, json!({})).await;
+    let (summary_for_1530, summary_data) = app.count_statements(summary, json!({})).await;
 
     assert_eq!(data["areas"]["totalCount"], 1530);
     assert_eq!(
@@ -39,6 +42,9 @@ async fn dashboard_statement_count_does_not_grow_with_the_number_of_areas() {
     // The areas, then one query per relation: ICBs, inspections, meetings, strategic plans,
     // priority action plans and their actions.
     assert_eq!(for_153, 7, "statements for one dashboard");
+    assert_eq!(summary_data["nationalSummary"]["areaCount"], 1530);
+    // The areas, their histories (four), and the actions of their current plans.
+    assert_eq!((summary_for_153, summary_for_1530), (6, 6));
 }
 
 /// Extra synthetic areas, each with a published outcome-3 inspection, a submitted priority

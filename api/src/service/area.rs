@@ -166,18 +166,21 @@ pub async fn list(
         || order == AreaOrder::NextDueBy;
     let histories = if needs_schedule {
         let ids: Vec<i32> = areas.iter().map(|record| record.area.id).collect();
-        history::for_areas(viewer, db, &ids).await?
+        Some(history::Histories::load(viewer, db, &ids).await?)
     } else {
-        HashMap::new()
+        None
     };
 
     let mut keyed = Vec::with_capacity(areas.len());
     for record in areas {
-        let history = histories.get(&record.area.id);
-        let schedule =
-            history.map(|h| schedule::schedule(h, as_of, &ScheduleSettings::FRAMEWORK_2023));
+        let history = histories.as_ref().map(|h| h.of(record.area.id));
+        let schedule = history
+            .as_ref()
+            .map(|h| schedule::schedule(h, as_of, &ScheduleSettings::FRAMEWORK_2023));
         if let Some(wanted) = filter.latest_outcome {
-            let latest = history.and_then(|h| schedule::latest_published_full(&h.inspections));
+            let latest = history
+                .as_ref()
+                .and_then(|h| schedule::latest_published_full(&h.inspections));
             if latest.and_then(|i| i.outcome) != Some(wanted) {
                 continue;
             }

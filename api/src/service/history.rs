@@ -48,33 +48,46 @@ pub fn assemble(
     }
 }
 
-/// The visible history of each area: four queries whatever the number of areas.
-pub async fn for_areas(
-    viewer: &Viewer,
-    db: &DatabaseConnection,
-    area_ids: &[i32],
-) -> Result<HashMap<i32, AreaHistory>, AppError> {
-    let (inspections, meetings, plans, priority_action_plans) = tokio::try_join!(
-        children_of::<inspection::Entity>(viewer, db, area_ids),
-        children_of::<engagement_meeting::Entity>(viewer, db, area_ids),
-        children_of::<strategic_plan::Entity>(viewer, db, area_ids),
-        children_of::<priority_action_plan::Entity>(viewer, db, area_ids),
-    )?;
-    Ok(area_ids
-        .iter()
-        .map(|id| {
-            let history = assemble(
-                inspections.get(id).map(Vec::as_slice).unwrap_or_default(),
-                meetings.get(id).map(Vec::as_slice).unwrap_or_default(),
-                plans.get(id).map(Vec::as_slice).unwrap_or_default(),
-                priority_action_plans
-                    .get(id)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-            );
-            (*id, history)
+/// The visible rows behind the schedules of a set of areas, by area id.
+pub struct Histories {
+    inspections: HashMap<i32, Vec<inspection::Model>>,
+    meetings: HashMap<i32, Vec<engagement_meeting::Model>>,
+    plans: HashMap<i32, Vec<strategic_plan::Model>>,
+    pub priority_action_plans: HashMap<i32, Vec<priority_action_plan::Model>>,
+}
+
+impl Histories {
+    /// Four queries whatever the number of areas.
+    pub async fn load(
+        viewer: &Viewer,
+        db: &DatabaseConnection,
+        area_ids: &[i32],
+    ) -> Result<Self, AppError> {
+        let (inspections, meetings, plans, priority_action_plans) = tokio::try_join!(
+            children_of::<inspection::Entity>(viewer, db, area_ids),
+            children_of::<engagement_meeting::Entity>(viewer, db, area_ids),
+            children_of::<strategic_plan::Entity>(viewer, db, area_ids),
+            children_of::<priority_action_plan::Entity>(viewer, db, area_ids),
+        )?;
+        Ok(Self {
+            inspections,
+            meetings,
+            plans,
+            priority_action_plans,
         })
-        .collect())
+    }
+
+    pub fn of(&self, area_id: i32) -> AreaHistory {
+        fn rows<T>(map: &HashMap<i32, Vec<T>>, area_id: i32) -> &[T] {
+            map.get(&area_id).map(Vec::as_slice).unwrap_or_default()
+        }
+        assemble(
+            rows(&self.inspections, area_id),
+            rows(&self.meetings, area_id),
+            rows(&self.plans, area_id),
+            rows(&self.priority_action_plans, area_id),
+        )
+    }
 }
 
 /// The most recently published full inspection under either framework.

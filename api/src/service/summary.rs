@@ -35,8 +35,8 @@ pub struct NationalSummary {
     pub overdue_items: BTreeMap<ScheduleItem, usize>,
 }
 
-/// Seven queries whatever the number of areas: areas, their histories (four), and the actions
-/// of their current priority action plans.
+/// Six queries whatever the number of areas: areas, their histories (four), and the actions of
+/// their current priority action plans.
 pub async fn national(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -54,11 +54,9 @@ pub async fn national(
     )
     .await?;
     let area_ids: Vec<i32> = areas.iter().map(|(_, record)| record.area.id).collect();
-    let (histories, plans) = tokio::try_join!(
-        history::for_areas(viewer, db, &area_ids),
-        children_of::<entity::priority_action_plan::Entity>(viewer, db, &area_ids),
-    )?;
-    let current_plan_ids: Vec<i32> = plans
+    let histories = history::Histories::load(viewer, db, &area_ids).await?;
+    let current_plan_ids: Vec<i32> = histories
+        .priority_action_plans
         .values()
         .filter_map(|plans| history::current_priority_action_plan(plans))
         .map(|plan| plan.id)
@@ -76,15 +74,13 @@ pub async fn national(
     let mut by_region: HashMap<Region, usize> = HashMap::new();
     for (_, record) in &areas {
         *by_region.entry(record.local_authority.region).or_default() += 1;
-        let Some(history) = histories.get(&record.area.id) else {
-            continue;
-        };
+        let history = histories.of(record.area.id);
         match schedule::latest_published_full(&history.inspections).and_then(|i| i.outcome) {
             Some(outcome) => *summary.by_latest_outcome.entry(outcome).or_default() += 1,
             None => summary.without_outcome += 1,
         }
         let overdue =
-            schedule::schedule(history, as_of, &ScheduleSettings::FRAMEWORK_2023).overdue();
+            schedule::schedule(&history, as_of, &ScheduleSettings::FRAMEWORK_2023).overdue();
         if !overdue.is_empty() {
             summary.overdue_areas += 1;
         }
