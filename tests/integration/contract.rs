@@ -128,3 +128,43 @@ async fn the_benchmarks_own_queries_run_for_the_public() {
     let nodes = outcomes["inspections"]["nodes"].as_array().unwrap();
     assert!(!nodes.is_empty() && nodes.iter().all(|n| n["outcome"] == "OUTCOME_3"));
 }
+
+#[tokio::test]
+async fn reference_lists_hold_every_local_authority_and_icb() {
+    let app = TestApp::spawn().await;
+    let query = "{
+      localAuthorities(first: 200) { totalCount nodes { code type area { code } } }
+      integratedCareBoards(first: 50) { totalCount pageInfo { hasNextPage } nodes { code odsCode nhsRegion } }
+      firstTwo: integratedCareBoards(first: 2) { pageInfo { hasNextPage } nodes { code } }
+    }";
+
+    let data = app.data(query, json!({})).await;
+
+    let las = data["localAuthorities"]["nodes"].as_array().unwrap();
+    assert_eq!(data["localAuthorities"]["totalCount"], 153);
+    assert_eq!(las.len(), 153);
+    assert!(las.iter().all(|la| la["area"]["code"] == la["code"]));
+    let of_type = |kind: &str| las.iter().filter(|la| la["type"] == kind).count();
+    assert_eq!(
+        [
+            of_type("COUNTY"),
+            of_type("UNITARY"),
+            of_type("METROPOLITAN_DISTRICT"),
+            of_type("LONDON_BOROUGH"),
+            of_type("CITY_CORPORATION")
+        ],
+        [21, 63, 36, 32, 1]
+    );
+    let icbs = data["integratedCareBoards"]["nodes"].as_array().unwrap();
+    assert_eq!(data["integratedCareBoards"]["totalCount"], 42);
+    assert_eq!(icbs.len(), 42);
+    assert!(
+        icbs.iter()
+            .all(|icb| icb["code"].as_str().unwrap().starts_with("E54"))
+    );
+    assert!(icbs.contains(
+        &json!({ "code": "E54000050", "odsCode": "QHM", "nhsRegion": "NORTH_EAST_AND_YORKSHIRE" })
+    ));
+    assert_eq!(data["firstTwo"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(data["firstTwo"]["nodes"][0]["code"], "E54000008");
+}

@@ -163,14 +163,26 @@ fn icb_code(raw: Option<String>) -> Result<Option<IcbCode>, AppError> {
     Ok(raw.map(|code| IcbCode::parse(&code)).transpose()?)
 }
 
-/// Pages a bounded, code-ordered reference list.
-fn by_code<T>(rows: Vec<T>, code_and_id: impl Fn(&T) -> (String, i32)) -> Vec<(Cursor, T)> {
-    rows.into_iter()
+/// A connection over a bounded reference list already in code order.
+fn code_ordered<T, N: async_graphql::OutputType>(
+    rows: Vec<T>,
+    request: &PageRequest,
+    code_and_id: impl Fn(&T) -> (String, i32),
+    node: impl Fn(T) -> N,
+) -> Connection<String, N, TotalCount> {
+    let total_count = rows.len();
+    let sorted = rows
+        .into_iter()
         .map(|row| {
             let (code, id) = code_and_id(&row);
             (Cursor::new(code, id), row)
         })
-        .collect()
+        .collect();
+    connection(
+        paginate(sorted, request, false),
+        TotalCount { total_count },
+        node,
+    )
 }
 
 #[Object]
@@ -284,11 +296,10 @@ impl Query {
         let rows = reference::local_authorities(context::viewer(ctx)?, context::db(ctx)?)
             .await
             .extend()?;
-        let total_count = rows.len();
-        let sorted = by_code(rows, |la| (la.ons_code.clone(), la.id));
-        Ok(connection(
-            paginate(sorted, &request, false),
-            TotalCount { total_count },
+        Ok(code_ordered(
+            rows,
+            &request,
+            |la| (la.ons_code.clone(), la.id),
             LocalAuthority,
         ))
     }
@@ -307,11 +318,10 @@ impl Query {
         let rows = reference::integrated_care_boards(context::viewer(ctx)?, context::db(ctx)?)
             .await
             .extend()?;
-        let total_count = rows.len();
-        let sorted = by_code(rows, |icb| (icb.ons_code.clone(), icb.id));
-        Ok(connection(
-            paginate(sorted, &request, false),
-            TotalCount { total_count },
+        Ok(code_ordered(
+            rows,
+            &request,
+            |icb| (icb.ons_code.clone(), icb.id),
             IntegratedCareBoard,
         ))
     }
