@@ -1,123 +1,251 @@
-//! Who may see what: the one authorization policy. Services ask it which rows a viewer may load
-//! and turn the answer into a query condition, so unreadable rows never leave the database.
+//! Who may see and do what: the one authorization policy.
 //!
-//! Pure and synchronous; imports no database or GraphQL code. Every caller is a [`Viewer`],
-//! the anonymous public included, never an `Option`.
+//! Reads: for each kind of record, the lifecycle states a viewer may read everywhere and, for a
+//! local partner, in its own areas. Services turn the answer into a query condition, so unreadable
+//! rows never leave the database. Writes: [`authorize`] decides an action on a visible target.
+//! Pure and synchronous; imports no database, GraphQL or HTTP code.
+
+#[cfg(test)]
+mod tests;
 
 use entity::enums::{
     EngagementMeetingStatus, InspectionStatus, InterventionStatus, PriorityActionPlanStatus,
     StrategicPlanStatus,
 };
 
-/// The caller of a request.
+/// A signed-in caller's role, from its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum Role {
+    /// Ofsted, which inspects jointly with the CQC.
+    Ofsted,
+    /// The Care Quality Commission.
+    Cqc,
+    /// The Department for Education.
+    Dfe,
+    /// NHS England.
+    NhsEngland,
+    /// A local authority or ICB of a local area partnership.
+    LocalPartner,
+}
+
+/// The caller of a request. The anonymous public is a viewer too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {
     /// No credentials: sees what is published, nothing else.
     Public,
+    /// A caller with a valid token.
+    SignedIn(Caller),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub subject: String,
+    pub role: Role,
+    /// A local partner's organisation: its LA or ICB ONS code.
+    pub organisation: Option<String>,
+    /// The areas a local partner belongs to: its LA's area, or every area its ICB serves.
+    pub area_ids: Vec<i32>,
+    /// Whether the token carries the `write` scope.
+    pub can_write: bool,
 }
 
 impl Viewer {
     /// A short label for logs.
     pub fn label(&self) -> &'static str {
-        match self {
-            Viewer::Public => "public",
+        match self.role() {
+            None => "public",
+            Some(Role::Ofsted) => "ofsted",
+            Some(Role::Cqc) => "cqc",
+            Some(Role::Dfe) => "dfe",
+            Some(Role::NhsEngland) => "nhs_england",
+            Some(Role::LocalPartner) => "local_partner",
         }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Viewer::Public => None,
+            Viewer::SignedIn(caller) => Some(caller.role),
+        }
+    }
+
+    fn own_areas(&self) -> &[i32] {
+        match self {
+            Viewer::SignedIn(caller) if caller.role == Role::LocalPartner => &caller.area_ids,
+            _ => &[],
+        }
+    }
+
+    fn is_inspectorate(&self) -> bool {
+        matches!(self.role(), Some(Role::Ofsted | Role::Cqc))
+    }
+
+    fn is_accountability_body(&self) -> bool {
+        matches!(self.role(), Some(Role::Dfe | Role::NhsEngland))
     }
 }
 
-/// The lifecycle states of a kind of record that a viewer may read.
+/// The lifecycle states of a kind of record that a viewer may read: everywhere, and in addition
+/// within its own areas.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visibility<S> {
-    pub statuses: Vec<S>,
+    pub everywhere: Vec<S>,
+    pub own_areas: Vec<i32>,
+    pub in_own_areas: Vec<S>,
 }
 
 impl<S: PartialEq> Visibility<S> {
-    pub fn allows(&self, status: &S) -> bool {
-        self.statuses.contains(status)
+    fn everywhere(statuses: Vec<S>) -> Self {
+        Self {
+            everywhere: statuses,
+            own_areas: Vec::new(),
+            in_own_areas: Vec::new(),
+        }
+    }
+
+    fn plus_own_areas(mut self, viewer: &Viewer, statuses: Vec<S>) -> Self {
+        self.own_areas = viewer.own_areas().to_vec();
+        self.in_own_areas = statuses;
+        self
+    }
+
+    /// Whether a record of `area_id` in `status` is visible.
+    pub fn allows(&self, area_id: i32, status: &S) -> bool {
+        self.everywhere.contains(status)
+            || (self.own_areas.contains(&area_id) && self.in_own_areas.contains(status))
     }
 }
 
-/// Reports are embargoed until publication; planned dates are the inspectorates' own.
+/// Planned dates are the inspectorates' own until the area is notified; after that the
+/// accountability bodies and the area itself follow the inspection.
 pub fn inspections(viewer: &Viewer) -> Visibility<InspectionStatus> {
-    match viewer {
-        Viewer::Public => Visibility {
-            statuses: vec![InspectionStatus::Published],
-        },
+    use InspectionStatus::*;
+    let once_notified = vec![Notified, OnSite, Reporting, DraftShared, Published];
+    if viewer.is_inspectorate() {
+        Visibility::everywhere(vec![
+            Planned,
+            Notified,
+            OnSite,
+            Reporting,
+            DraftShared,
+            Published,
+            Cancelled,
+        ])
+    } else if viewer.is_accountability_body() {
+        Visibility::everywhere(once_notified)
+    } else {
+        Visibility::everywhere(vec![Published]).plus_own_areas(viewer, once_notified)
+    }
+}
+
+/// A report (its outcome and recommendations) is embargoed until publication: the inspectorates
+/// see drafts, and the inspected area sees its own once shared for a factual-accuracy check.
+pub fn findings(viewer: &Viewer) -> Visibility<InspectionStatus> {
+    use InspectionStatus::*;
+    if viewer.is_inspectorate() {
+        inspections(viewer)
+    } else {
+        Visibility::everywhere(vec![Published]).plus_own_areas(viewer, vec![DraftShared, Published])
     }
 }
 
 /// A plan is the area's own while in draft.
 pub fn strategic_plans(viewer: &Viewer) -> Visibility<StrategicPlanStatus> {
-    match viewer {
-        Viewer::Public => Visibility {
-            statuses: vec![StrategicPlanStatus::Published],
-        },
-    }
+    use StrategicPlanStatus::*;
+    Visibility::everywhere(vec![Published]).plus_own_areas(viewer, vec![Draft, Published])
 }
 
-/// A submitted plan is for the inspectorates and the accountability bodies until published.
+/// A submitted plan goes to the inspectorates, and the accountability bodies follow it, before
+/// the area publishes it.
 pub fn priority_action_plans(viewer: &Viewer) -> Visibility<PriorityActionPlanStatus> {
-    match viewer {
-        Viewer::Public => Visibility {
-            statuses: vec![PriorityActionPlanStatus::Published],
-        },
+    use PriorityActionPlanStatus::*;
+    if viewer.is_inspectorate() || viewer.is_accountability_body() {
+        Visibility::everywhere(vec![Submitted, Published])
+    } else {
+        Visibility::everywhere(vec![Published])
+            .plus_own_areas(viewer, vec![Draft, Submitted, Published])
     }
 }
 
-/// Meetings are public once held.
+/// Meetings are public once held; the inspectorates schedule them with the area.
 pub fn engagement_meetings(viewer: &Viewer) -> Visibility<EngagementMeetingStatus> {
-    match viewer {
-        Viewer::Public => Visibility {
-            statuses: vec![EngagementMeetingStatus::Held],
-        },
+    use EngagementMeetingStatus::*;
+    if viewer.is_inspectorate() {
+        Visibility::everywhere(vec![Scheduled, Held, Cancelled])
+    } else {
+        Visibility::everywhere(vec![Held]).plus_own_areas(viewer, vec![Scheduled, Held])
     }
 }
 
-/// Interventions are public once announced, and stay so after they end.
+/// Interventions are public once announced; the accountability bodies see them proposed.
 pub fn interventions(viewer: &Viewer) -> Visibility<InterventionStatus> {
-    match viewer {
-        Viewer::Public => Visibility {
-            statuses: vec![InterventionStatus::Announced, InterventionStatus::Ended],
-        },
+    use InterventionStatus::*;
+    if viewer.is_accountability_body() {
+        Visibility::everywhere(vec![Proposed, Announced, Ended])
+    } else {
+        Visibility::everywhere(vec![Announced, Ended])
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Something a caller may do; the mutations that perform them ask [`authorize`] first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Plan, notify, run and report inspections, recommendations and monitoring inspections.
+    ManageInspections,
+    /// Schedule and record engagement meetings.
+    ManageEngagementMeetings,
+    /// Acknowledge a submitted priority action plan.
+    AcknowledgePriorityActionPlan,
+    /// Make DfE interventions.
+    ManageDfeInterventions,
+    /// Make NHS England interventions.
+    ManageNhsInterventions,
+    /// Change local authority and area reference data.
+    ManageLocalAuthorities,
+    /// Change ICB reference data and ICB partnership membership.
+    ManageIntegratedCareBoards,
+    /// Write the area's strategic plans.
+    WriteStrategicPlan,
+    /// Write, submit and publish the area's priority action plans.
+    WritePriorityActionPlan,
+    /// Record progress on the area's priority actions.
+    RecordActionProgress,
+}
 
-    #[test]
-    fn the_public_sees_only_published_inspections() {
-        let visibility = inspections(&Viewer::Public);
-        assert!(visibility.allows(&InspectionStatus::Published));
-        for hidden in [
-            InspectionStatus::Planned,
-            InspectionStatus::Notified,
-            InspectionStatus::OnSite,
-            InspectionStatus::Reporting,
-            InspectionStatus::DraftShared,
-            InspectionStatus::Cancelled,
-        ] {
-            assert!(!visibility.allows(&hidden), "{hidden:?}");
-        }
-    }
+/// Why an action is refused. A target the caller cannot see is refused earlier, as not found,
+/// by the read scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("sign in to make changes")]
+    Unauthenticated,
+    #[error("you may not do this")]
+    Forbidden,
+}
 
-    #[test]
-    fn the_public_sees_no_drafts_or_submitted_plans() {
-        assert!(!strategic_plans(&Viewer::Public).allows(&StrategicPlanStatus::Draft));
-        let paps = priority_action_plans(&Viewer::Public);
-        assert!(!paps.allows(&PriorityActionPlanStatus::Draft));
-        assert!(!paps.allows(&PriorityActionPlanStatus::Submitted));
-        assert!(paps.allows(&PriorityActionPlanStatus::Published));
-    }
-
-    #[test]
-    fn the_public_sees_held_meetings_and_announced_interventions_only() {
-        let meetings = engagement_meetings(&Viewer::Public);
-        assert!(meetings.allows(&EngagementMeetingStatus::Held));
-        assert!(!meetings.allows(&EngagementMeetingStatus::Scheduled));
-        let interventions = interventions(&Viewer::Public);
-        assert!(!interventions.allows(&InterventionStatus::Proposed));
-        assert!(interventions.allows(&InterventionStatus::Ended));
+/// Decides whether `viewer` may take `action` on a record of `area_id` (`None` for national
+/// reference data). Every change needs a signed-in caller with the `write` scope.
+pub fn authorize(viewer: &Viewer, action: Action, area_id: Option<i32>) -> Result<(), Denied> {
+    let Viewer::SignedIn(caller) = viewer else {
+        return Err(Denied::Unauthenticated);
+    };
+    use Action::*;
+    use Role::*;
+    let allowed = caller.can_write
+        && match (caller.role, action) {
+            (
+                Ofsted | Cqc,
+                ManageInspections | ManageEngagementMeetings | AcknowledgePriorityActionPlan,
+            ) => true,
+            (Dfe, ManageDfeInterventions | ManageLocalAuthorities) => true,
+            (NhsEngland, ManageNhsInterventions | ManageIntegratedCareBoards) => true,
+            (LocalPartner, WriteStrategicPlan | WritePriorityActionPlan | RecordActionProgress) => {
+                area_id.is_some_and(|area| caller.area_ids.contains(&area))
+            }
+            _ => false,
+        };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
     }
 }

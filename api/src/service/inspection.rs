@@ -15,7 +15,7 @@ use sea_orm::{
 use super::{
     page::{Cursor, From, Page, PageRequest},
     reference,
-    scope::visible,
+    scope::{self, visible},
 };
 use crate::{
     domain::codes::{IcbCode, LocalAuthorityCode},
@@ -49,7 +49,11 @@ fn filtered(
         select = select.filter(inspection::Column::Kind.eq(kind));
     }
     if let Some(outcome) = filter.outcome {
-        select = select.filter(inspection::Column::Outcome.eq(outcome));
+        // Only reports the viewer may read can match: an embargoed outcome must not be
+        // discoverable by filtering on it.
+        select = select
+            .filter(inspection::Column::Outcome.eq(outcome))
+            .filter(scope::findings_condition(viewer));
     }
     if let Some(from) = filter.published_on_or_after {
         select = select.filter(inspection::Column::PublishedOn.gte(from));

@@ -1,0 +1,315 @@
+//! The decision matrix, one row per kind of caller, one column per state or action, checked for
+//! area 1. A policy change shows here as a readable diff. `Y` allowed, `.` hidden; for actions
+//! `Y` allowed, `F` forbidden, `U` needs a signed-in caller.
+
+use entity::enums::{
+    EngagementMeetingStatus as Meeting, InspectionStatus as Inspection,
+    InterventionStatus as Intervention, PriorityActionPlanStatus as Pap,
+    StrategicPlanStatus as Plan,
+};
+
+use super::*;
+
+const AREA: i32 = 1;
+
+fn caller(role: Role, area_ids: &[i32], can_write: bool) -> Viewer {
+    Viewer::SignedIn(Caller {
+        subject: "test".to_owned(),
+        role,
+        organisation: (role == Role::LocalPartner).then(|| "E06000001".to_owned()),
+        area_ids: area_ids.to_vec(),
+        can_write,
+    })
+}
+
+struct Row {
+    name: &'static str,
+    viewer: Viewer,
+    /// planned, notified, on site, reporting, draft shared, published, cancelled
+    inspections: &'static str,
+    /// outcome and recommendations when notified, draft shared, published
+    findings: &'static str,
+    /// draft, published
+    strategic_plans: &'static str,
+    /// draft, submitted, published
+    priority_action_plans: &'static str,
+    /// scheduled, held
+    meetings: &'static str,
+    /// proposed, announced
+    interventions: &'static str,
+    /// inspections, meetings, acknowledge PAP, DfE interventions, NHS interventions,
+    /// LA reference data, ICB reference data, strategic plan, PAP, action progress
+    actions: &'static str,
+}
+
+fn matrix() -> Vec<Row> {
+    use Role::*;
+    let row = |name,
+               viewer,
+               inspections,
+               findings,
+               strategic_plans,
+               priority_action_plans,
+               meetings,
+               interventions,
+               actions| Row {
+        name,
+        viewer,
+        inspections,
+        findings,
+        strategic_plans,
+        priority_action_plans,
+        meetings,
+        interventions,
+        actions,
+    };
+    vec![
+        //   caller                                              insp       find   sp    pap    meet  int   actions
+        row(
+            "public",
+            Viewer::Public,
+            ".....Y.",
+            "..Y",
+            ".Y",
+            "..Y",
+            ".Y",
+            ".Y",
+            "UUUUUUUUUU",
+        ),
+        row(
+            "ofsted",
+            caller(Ofsted, &[], true),
+            "YYYYYYY",
+            "YYY",
+            ".Y",
+            ".YY",
+            "YY",
+            ".Y",
+            "YYYFFFFFFF",
+        ),
+        row(
+            "cqc",
+            caller(Cqc, &[], true),
+            "YYYYYYY",
+            "YYY",
+            ".Y",
+            ".YY",
+            "YY",
+            ".Y",
+            "YYYFFFFFFF",
+        ),
+        row(
+            "ofsted, read only",
+            caller(Ofsted, &[], false),
+            "YYYYYYY",
+            "YYY",
+            ".Y",
+            ".YY",
+            "YY",
+            ".Y",
+            "FFFFFFFFFF",
+        ),
+        row(
+            "dfe",
+            caller(Dfe, &[], true),
+            ".YYYYY.",
+            "..Y",
+            ".Y",
+            ".YY",
+            ".Y",
+            "YY",
+            "FFFYFYFFFF",
+        ),
+        row(
+            "nhs england",
+            caller(NhsEngland, &[], true),
+            ".YYYYY.",
+            "..Y",
+            ".Y",
+            ".YY",
+            ".Y",
+            "YY",
+            "FFFFYFYFFF",
+        ),
+        row(
+            "LA partner, own area",
+            caller(LocalPartner, &[AREA], true),
+            ".YYYYY.",
+            ".YY",
+            "YY",
+            "YYY",
+            "YY",
+            ".Y",
+            "FFFFFFFYYY",
+        ),
+        row(
+            "LA partner, read only",
+            caller(LocalPartner, &[AREA], false),
+            ".YYYYY.",
+            ".YY",
+            "YY",
+            "YYY",
+            "YY",
+            ".Y",
+            "FFFFFFFFFF",
+        ),
+        row(
+            "LA partner, other area",
+            caller(LocalPartner, &[2], true),
+            ".....Y.",
+            "..Y",
+            ".Y",
+            "..Y",
+            ".Y",
+            ".Y",
+            "FFFFFFFFFF",
+        ),
+        row(
+            "ICB partner, area served",
+            caller(LocalPartner, &[2, AREA, 3], true),
+            ".YYYYY.",
+            ".YY",
+            "YY",
+            "YYY",
+            "YY",
+            ".Y",
+            "FFFFFFFYYY",
+        ),
+        row(
+            "ICB partner, area not served",
+            caller(LocalPartner, &[2, 3], true),
+            ".....Y.",
+            "..Y",
+            ".Y",
+            "..Y",
+            ".Y",
+            ".Y",
+            "FFFFFFFFFF",
+        ),
+    ]
+}
+
+fn marks<S: PartialEq>(visibility: &Visibility<S>, states: &[S]) -> String {
+    states
+        .iter()
+        .map(|state| {
+            if visibility.allows(AREA, state) {
+                'Y'
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_cell_of_the_matrix_holds() {
+    use Action::*;
+    let actions = [
+        ManageInspections,
+        ManageEngagementMeetings,
+        AcknowledgePriorityActionPlan,
+        ManageDfeInterventions,
+        ManageNhsInterventions,
+        ManageLocalAuthorities,
+        ManageIntegratedCareBoards,
+        WriteStrategicPlan,
+        WritePriorityActionPlan,
+        RecordActionProgress,
+    ];
+    let inspection_states = [
+        Inspection::Planned,
+        Inspection::Notified,
+        Inspection::OnSite,
+        Inspection::Reporting,
+        Inspection::DraftShared,
+        Inspection::Published,
+        Inspection::Cancelled,
+    ];
+    for row in matrix() {
+        let v = &row.viewer;
+        let actual = (
+            marks(&inspections(v), &inspection_states),
+            marks(
+                &findings(v),
+                &[
+                    Inspection::Notified,
+                    Inspection::DraftShared,
+                    Inspection::Published,
+                ],
+            ),
+            marks(&strategic_plans(v), &[Plan::Draft, Plan::Published]),
+            marks(
+                &priority_action_plans(v),
+                &[Pap::Draft, Pap::Submitted, Pap::Published],
+            ),
+            marks(
+                &engagement_meetings(v),
+                &[Meeting::Scheduled, Meeting::Held],
+            ),
+            marks(
+                &interventions(v),
+                &[Intervention::Proposed, Intervention::Announced],
+            ),
+            actions
+                .iter()
+                .map(|action| match authorize(v, *action, Some(AREA)) {
+                    Ok(()) => 'Y',
+                    Err(Denied::Forbidden) => 'F',
+                    Err(Denied::Unauthenticated) => 'U',
+                })
+                .collect::<String>(),
+        );
+        let expected = (
+            row.inspections.to_owned(),
+            row.findings.to_owned(),
+            row.strategic_plans.to_owned(),
+            row.priority_action_plans.to_owned(),
+            row.meetings.to_owned(),
+            row.interventions.to_owned(),
+            row.actions.to_owned(),
+        );
+        assert_eq!(actual, expected, "row: {}", row.name);
+    }
+}
+
+#[test]
+fn findings_are_never_visible_where_the_inspection_is_not() {
+    let inspection_states = [
+        Inspection::Planned,
+        Inspection::Notified,
+        Inspection::OnSite,
+        Inspection::Reporting,
+        Inspection::DraftShared,
+        Inspection::Published,
+        Inspection::Cancelled,
+    ];
+    for row in matrix() {
+        for area in [AREA, 2] {
+            for state in &inspection_states {
+                if findings(&row.viewer).allows(area, state) {
+                    assert!(
+                        inspections(&row.viewer).allows(area, state),
+                        "{} {state:?}",
+                        row.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn national_reference_data_is_never_a_local_partners_to_change() {
+    let partner = caller(Role::LocalPartner, &[AREA], true);
+    for action in [
+        Action::ManageLocalAuthorities,
+        Action::ManageIntegratedCareBoards,
+    ] {
+        assert_eq!(authorize(&partner, action, None), Err(Denied::Forbidden));
+    }
+    assert_eq!(
+        authorize(&partner, Action::WriteStrategicPlan, None),
+        Err(Denied::Forbidden)
+    );
+}
