@@ -61,10 +61,11 @@ async fn main() -> anyhow::Result<()> {
         log_format: api::config::LogFormat::Text,
         graphql: api::config::GraphqlLimits::default(),
         request_timeout_secs: 30,
+        auth: api::config::AuthConfig::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     config.listen_addr = listener.local_addr()?;
-    let router = api::app(&config, db);
+    let router = api::app(&config, db)?;
     tokio::spawn(async move { axum::serve(listener, router).await });
     let endpoint = format!("http://{}/graphql", config.listen_addr);
     let client = reqwest::Client::new();

@@ -32,6 +32,27 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Print a development token signed with JWT_SECRET (refuses without one).
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// ofsted, cqc, dfe, nhs_england or local_partner.
+    #[arg(long)]
+    pub role: String,
+    /// For local_partner: the ONS code of its local authority (E06/E08/E09/E10…) or ICB (E54…).
+    #[arg(long)]
+    pub org_code: Option<String>,
+    /// Space-separated scopes: "read", or "read write".
+    #[arg(long, default_value = "read")]
+    pub scope: String,
+    /// How long the token lasts, e.g. 15m, 1h, 7d.
+    #[arg(long, default_value = "1h")]
+    pub ttl: humantime::Duration,
+    /// The token's subject.
+    #[arg(long, default_value = "developer")]
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -62,6 +83,8 @@ pub struct Config {
     pub log_format: LogFormat,
     #[command(flatten)]
     pub graphql: GraphqlLimits,
+    #[command(flatten)]
+    pub auth: AuthConfig,
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -95,6 +118,33 @@ impl Default for GraphqlLimits {
             max_body_bytes: 64 * 1024,
         }
     }
+}
+
+/// How bearer tokens are verified. Configure one key source; issuer and audience are then
+/// required and always checked.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AuthConfig {
+    /// HS256 shared secret, at least 32 bytes (development and tests).
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM file with the RSA (RS256) or EC P-256 (ES256) public key tokens are signed with.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// JSON Web Key Set file (RS256 and ES256 keys, chosen by the token's `kid`).
+    #[arg(long, env = "JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// JSON Web Key Set URL of the identity provider, cached and refreshed.
+    #[arg(long, env = "JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+    /// Seconds between refreshes of JWT_JWKS_URL (it is also refetched for an unknown `kid`).
+    #[arg(long, env = "JWT_JWKS_REFRESH_SECS", default_value_t = 300)]
+    pub jwt_jwks_refresh_secs: u64,
+    /// The `iss` every token must carry.
+    #[arg(long, env = "JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// The `aud` every token must carry.
+    #[arg(long, env = "JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,8 @@ use sea_orm::DbErr;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AppError {
+    #[error("sign in with a bearer token to do this")]
+    Unauthenticated,
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("{0}")]
@@ -17,6 +19,7 @@ impl AppError {
     /// The stable code clients match on (`extensions.code`).
     pub fn code(&self) -> &'static str {
         match self {
+            AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::BadInput(_) => "BAD_USER_INPUT",
             AppError::Internal => "INTERNAL_SERVER_ERROR",

@@ -4,6 +4,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -29,7 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = TcpListener::bind(config.listen_addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen_addr))?;
-            http::serve(listener, app(&config, db)).await?;
+            http::serve(listener, app(&config, db)?).await?;
         }
         Command::Migrate => {
             let db = connect(&config).await?;
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed(seed) => {
             connect_and_prepare(&config, seed.demo).await?;
         }
+        Command::Token(token) => println!("{}", auth::development_token(&config.auth, &token)?),
         Command::ExportSchema { output } => {
             let sdl = graphql::build_schema(DatabaseConnection::default(), config.graphql).sdl();
             match output {
@@ -52,13 +54,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The router over a prepared database, as `serve` runs it and as tests spawn it.
-pub fn app(config: &Config, db: DatabaseConnection) -> axum::Router {
+pub fn app(config: &Config, db: DatabaseConnection) -> Result<axum::Router, auth::KeyConfigError> {
     let schema = graphql::build_schema(db.clone(), config.graphql);
-    http::router(
-        http::AppState { schema, db },
+    let authenticator = std::sync::Arc::new(auth::Authenticator::from_config(&config.auth)?);
+    Ok(http::router(
+        http::AppState {
+            schema,
+            db,
+            authenticator,
+        },
         config.graphql.max_body_bytes,
         config.request_timeout(),
-    )
+    ))
 }
 
 async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {

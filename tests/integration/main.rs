@@ -2,6 +2,7 @@
 //! PostgreSQL when TEST_DATABASE_URL is set.
 
 mod areas;
+mod auth;
 mod contract;
 mod http;
 mod inspections;

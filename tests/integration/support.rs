@@ -10,7 +10,7 @@ use std::{
     },
 };
 
-use api::config::{Config, GraphqlLimits, LogFormat};
+use api::config::{AuthConfig, Config, GraphqlLimits, LogFormat};
 use reqwest::StatusCode;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -35,6 +35,11 @@ impl TestApp {
     }
 
     async fn spawn_with(demo: bool) -> Self {
+        Self::spawn_configured(demo, test_config()).await
+    }
+
+    /// The app with its own configuration (for other key sources).
+    pub async fn spawn_configured(demo: bool, config: Config) -> Self {
         let (mut db, sqlite_dir) = fresh_database().await;
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
@@ -43,10 +48,9 @@ impl TestApp {
         });
         api::db::prepare(&db, demo).await.expect("prepare database");
 
-        let config = test_config();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let router = api::app(&config, db.clone());
+        let router = api::app(&config, db.clone()).expect("valid configuration");
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         Self {
             address,
@@ -74,6 +78,28 @@ impl TestApp {
         (status, response.json().await.unwrap())
     }
 
+    /// Posts a GraphQL request with `Authorization: Bearer <token>`.
+    pub async fn post_as(&self, token: &str, query: &str, variables: Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    /// Runs a query as a token's holder that must succeed, and returns its `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post_as(token, query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
     /// Runs a query that must succeed, and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let (status, body) = self.post(query, variables).await;
@@ -99,8 +125,16 @@ impl TestApp {
     }
 }
 
+pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+pub const TEST_ISSUER: &str = "https://issuer.test";
+pub const TEST_AUDIENCE: &str = "send-inspections-api";
+
 pub fn test_config() -> Config {
     Config {
+        auth: AuthConfig {
+            jwt_secret: Some(TEST_SECRET.to_owned()),
+            ..test_auth()
+        },
         database_url: String::new(),
         database_max_connections: 5,
         listen_addr: "127.0.0.1:0".parse().unwrap(),
@@ -145,4 +179,29 @@ async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
 pub fn contract_query(name: &str) -> String {
     let path = format!("{}/../shared/queries/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// Issuer and audience as the tests sign them, with no key source.
+pub fn test_auth() -> AuthConfig {
+    AuthConfig {
+        jwt_issuer: Some(TEST_ISSUER.to_owned()),
+        jwt_audience: Some(TEST_AUDIENCE.to_owned()),
+        jwt_jwks_refresh_secs: 300,
+        ..AuthConfig::default()
+    }
+}
+
+/// A token for `role` signed with the test secret, valid for an hour.
+pub fn token(role: &str, org_code: Option<&str>, scope: &str) -> String {
+    let now = api::auth::unix_now();
+    let claims = api::auth::Claims {
+        sub: format!("{role}-tester"),
+        exp: now + 3600,
+        nbf: None,
+        iat: Some(now),
+        role: role.to_owned(),
+        org_code: org_code.map(str::to_owned),
+        scope: Some(scope.to_owned()),
+    };
+    api::auth::mint(&test_config().auth, &claims).unwrap()
 }

@@ -12,7 +12,7 @@ mod types;
 use async_graphql::{
     Context, EmptyMutation, EmptySubscription, ErrorExtensions, Request, Result, ResultExt, Schema,
 };
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
 use crate::{config::GraphqlLimits, error::AppError, policy::Viewer};
@@ -41,9 +41,14 @@ struct RequestScope {
     today: NaiveDate,
 }
 
-/// Attaches a viewer, and a DataLoader that loads as that viewer, to a request.
-pub fn for_viewer(request: Request, db: &DatabaseConnection, viewer: Viewer) -> Request {
-    let today = Utc::now().date_naive();
+/// Attaches a viewer, and a DataLoader that loads as that viewer, to a request; `today` is the
+/// day (UTC) the request runs on.
+pub fn for_viewer(
+    request: Request,
+    db: &DatabaseConnection,
+    viewer: Viewer,
+    today: NaiveDate,
+) -> Request {
     request
         .data(request_loader(db.clone(), viewer.clone(), today))
         .data(RequestScope { viewer, today })

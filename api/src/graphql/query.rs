@@ -26,11 +26,13 @@ use super::{
         reference::{IntegratedCareBoard, LocalAuthority, PartnershipMembership},
         scalars::Date,
         summary::NationalSummary,
+        viewer::Viewer,
     },
 };
 use crate::{
     domain::codes::{IcbCode, LocalAuthorityCode},
     error::AppError,
+    policy,
     service::{
         area::{self as area_service, AreaOrder as AreaOrderKey},
         inspection as inspection_service,
@@ -187,6 +189,14 @@ fn code_ordered<T, N: async_graphql::OutputType>(
 
 #[Object]
 impl Query {
+    /// Who is calling: role, organisation and scopes. Needs a bearer token.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        match context::viewer(ctx)? {
+            policy::Viewer::SignedIn(caller) => Ok(Viewer(caller.clone())),
+            policy::Viewer::Public => Err(AppError::Unauthenticated.extend()),
+        }
+    }
+
     /// Fetches any object by its global ID; null if it does not exist or is not visible to you.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         resolve_node(ctx, &id).await

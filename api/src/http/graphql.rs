@@ -12,10 +12,11 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
+use chrono::Utc;
 use serde_json::json;
 
 use super::AppState;
-use crate::{graphql::for_viewer, policy::Viewer};
+use crate::graphql::for_viewer;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -49,10 +50,23 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
                 );
             }
         };
-    let viewer = Viewer::Public;
+    let authorization = match headers.get(header::AUTHORIZATION).map(HeaderValue::to_str) {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(_)) => return unauthenticated("the Authorization header is not text"),
+    };
+    let today = Utc::now().date_naive();
+    let viewer = match state
+        .authenticator
+        .viewer(&state.db, authorization, today)
+        .await
+    {
+        Ok(viewer) => viewer,
+        Err(rejection) => return unauthenticated(&rejection.to_string()),
+    };
     let response = state
         .schema
-        .execute(for_viewer(graphql_request, &state.db, viewer))
+        .execute(for_viewer(graphql_request, &state.db, viewer, today))
         .await;
     let mut http_response = Json(response).into_response();
     http_response
@@ -80,6 +94,21 @@ fn response_content_type(headers: &HeaderMap) -> HeaderValue {
     } else {
         "application/json"
     })
+}
+
+/// 401 for credentials that are present but not acceptable; never a downgrade to the public.
+fn unauthenticated(reason: &str) -> Response {
+    tracing::info!(reason, "refused credentials");
+    let mut response = error(
+        StatusCode::UNAUTHORIZED,
+        "the bearer token is not valid",
+        "UNAUTHENTICATED",
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
 }
 
 fn error(status: StatusCode, message: &str, code: &str) -> Response {

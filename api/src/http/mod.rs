@@ -22,7 +22,9 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::graphql::AppSchema;
+use std::sync::Arc;
+
+use crate::{auth::Authenticator, graphql::AppSchema};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -30,6 +32,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
+    pub authenticator: Arc<Authenticator>,
 }
 
 /// The application's routes and layers.

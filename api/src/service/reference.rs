@@ -3,14 +3,18 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::{integrated_care_board, local_authority, partnership_membership};
+use entity::{area, integrated_care_board, local_authority, partnership_membership};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::SelectStatement,
 };
 
 use super::scope::visible;
-use crate::{domain::codes::IcbCode, error::AppError, policy::Viewer};
+use crate::{
+    domain::codes::{IcbCode, LocalAuthorityCode},
+    error::AppError,
+    policy::Viewer,
+};
 
 pub async fn local_authorities(
     viewer: &Viewer,
@@ -98,4 +102,37 @@ pub async fn current_icbs_of_areas(
         }
     }
     Ok(grouped)
+}
+
+/// The areas a local partner organisation belongs to on `on`: its local authority's area, or
+/// every area its ICB serves. `None` when the code names no known LA or ICB.
+pub async fn areas_of_organisation(
+    db: &DatabaseConnection,
+    code: &str,
+    on: NaiveDate,
+) -> Result<Option<Vec<i32>>, AppError> {
+    // Reference data is public, so the lookup needs no particular viewer.
+    let viewer = &Viewer::Public;
+    if let Ok(la_code) = LocalAuthorityCode::parse(code) {
+        let area = visible::<area::Entity>(viewer)
+            .inner_join(local_authority::Entity)
+            .filter(local_authority::Column::OnsCode.eq(la_code.canonical()))
+            .one(db)
+            .await?;
+        return Ok(area.map(|area| vec![area.id]));
+    }
+    let Ok(icb_code @ IcbCode::Ons(_)) = IcbCode::parse(code) else {
+        return Ok(None);
+    };
+    if integrated_care_board(viewer, db, &icb_code)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let areas = visible::<area::Entity>(viewer)
+        .filter(area::Column::Id.in_subquery(areas_served_by(viewer, &icb_code, on)))
+        .all(db)
+        .await?;
+    Ok(Some(areas.into_iter().map(|area| area.id).collect()))
 }

@@ -10,6 +10,7 @@ pub mod reference;
 pub mod scalars;
 pub mod schedule;
 pub mod summary;
+pub mod viewer;
 
 use async_graphql::{Context, ErrorExtensions, Result, ResultExt};
 
