@@ -139,6 +139,9 @@ pub struct AuthConfig {
     /// Seconds between refreshes of JWT_JWKS_URL (it is also refetched for an unknown `kid`).
     #[arg(long, env = "JWT_JWKS_REFRESH_SECS", default_value_t = 300)]
     pub jwt_jwks_refresh_secs: u64,
+    /// Fewest seconds between refetches of JWT_JWKS_URL caused by tokens with an unknown `kid`.
+    #[arg(long, env = "JWT_JWKS_MIN_REFETCH_SECS", default_value_t = 10)]
+    pub jwt_jwks_min_refetch_secs: u64,
     /// The `iss` every token must carry.
     #[arg(long, env = "JWT_ISSUER")]
     pub jwt_issuer: Option<String>,

@@ -6,6 +6,7 @@ mod auth;
 mod contract;
 mod http;
 mod inspections;
+mod keys;
 mod nodes;
 mod schema_sdl;
 mod statements;

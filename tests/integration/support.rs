@@ -187,6 +187,7 @@ pub fn test_auth() -> AuthConfig {
         jwt_issuer: Some(TEST_ISSUER.to_owned()),
         jwt_audience: Some(TEST_AUDIENCE.to_owned()),
         jwt_jwks_refresh_secs: 300,
+        jwt_jwks_min_refetch_secs: 10,
         ..AuthConfig::default()
     }
 }

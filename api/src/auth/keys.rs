@@ -18,8 +18,6 @@ use crate::config::AuthConfig;
 
 /// HMAC secrets shorter than this are refused at start-up.
 const MIN_SECRET_BYTES: usize = 32;
-/// An unknown key id triggers a refetch of a JWKS URL at most this often.
-const MIN_REFETCH: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyConfigError {
@@ -85,10 +83,15 @@ impl Keys {
             })?;
             Keys::KeySet(KeySet::fixed(set))
         } else if let Some(url) = &config.jwt_jwks_url {
-            Keys::KeySet(KeySet::remote(
-                url.clone(),
-                Duration::from_secs(config.jwt_jwks_refresh_secs),
-            ))
+            Keys::KeySet(KeySet::remote(Remote {
+                url: url.clone(),
+                refresh: Duration::from_secs(config.jwt_jwks_refresh_secs),
+                min_refetch: Duration::from_secs(config.jwt_jwks_min_refetch_secs),
+                client: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .unwrap_or_default(),
+            }))
         } else {
             return Ok(None);
         };
@@ -121,7 +124,7 @@ fn read(path: &Path) -> Result<Vec<u8>, KeyConfigError> {
 }
 
 /// A JWK set from a file (fixed) or a URL (fetched on first use, refetched every `refresh` and
-/// when a token names a key id it does not hold, at most every [`MIN_REFETCH`]).
+/// when a token names a key id it does not hold, at most every `min_refetch`).
 pub struct KeySet {
     remote: Option<Remote>,
     cached: RwLock<Cached>,
@@ -130,6 +133,7 @@ pub struct KeySet {
 struct Remote {
     url: String,
     refresh: Duration,
+    min_refetch: Duration,
     client: reqwest::Client,
 }
 
@@ -149,16 +153,9 @@ impl KeySet {
         }
     }
 
-    fn remote(url: String, refresh: Duration) -> Self {
+    fn remote(remote: Remote) -> Self {
         Self {
-            remote: Some(Remote {
-                url,
-                refresh,
-                client: reqwest::Client::builder()
-                    .timeout(Duration::from_secs(5))
-                    .build()
-                    .unwrap_or_default(),
-            }),
+            remote: Some(remote),
             cached: RwLock::new(Cached {
                 set: JwkSet { keys: Vec::new() },
                 fetched_at: None,
@@ -174,7 +171,7 @@ impl KeySet {
                 (
                     age.is_none_or(|age| age >= remote.refresh),
                     cached.set.find(kid).is_none(),
-                    age.is_none_or(|age| age >= MIN_REFETCH),
+                    age.is_none_or(|age| age >= remote.min_refetch),
                 )
             };
             if stale || (unknown && may_refetch) {
