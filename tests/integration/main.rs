@@ -3,6 +3,7 @@
 
 mod areas;
 mod auth;
+mod authorization;
 mod contract;
 mod http;
 mod inspections;
