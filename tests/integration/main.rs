@@ -12,3 +12,4 @@ mod nodes;
 mod schema_sdl;
 mod statements;
 mod support;
+mod websocket;

@@ -10,7 +10,8 @@ mod query;
 mod types;
 
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, ErrorExtensions, Request, Result, ResultExt, Schema,
+    Context, Data, EmptyMutation, EmptySubscription, ErrorExtensions, Request, Result, ResultExt,
+    Schema,
 };
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -52,6 +53,17 @@ pub fn for_viewer(
     request
         .data(request_loader(db.clone(), viewer.clone(), today))
         .data(RequestScope { viewer, today })
+}
+
+/// The same for every operation of a websocket connection. Its loader still batches but keeps
+/// no cache: a connection lives long, and its operations must not read each other's stale rows.
+pub fn for_connection(db: &DatabaseConnection, viewer: Viewer, today: NaiveDate) -> Data {
+    let loader = request_loader(db.clone(), viewer.clone(), today);
+    loader.enable_all_cache(false);
+    let mut data = Data::default();
+    data.insert(loader);
+    data.insert(RequestScope { viewer, today });
+    data
 }
 
 /// Per-request data, missing only if a request bypassed [`for_viewer`]: a bug, answered as an

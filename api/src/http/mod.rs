@@ -5,6 +5,7 @@
 
 mod graphql;
 mod health;
+mod websocket;
 
 use std::{io, net::SocketAddr, time::Duration};
 
@@ -39,6 +40,7 @@ pub struct AppState {
 pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration) -> Router {
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql/ws", get(websocket::upgrade))
         .route("/health", get(health::check))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
