@@ -75,7 +75,7 @@ async fn add_confidential_records(db: &DatabaseConnection) -> Hidden {
         on_site_start_on: Set(Some(day(10, 5))),
         on_site_end_on: Set(None),
         draft_shared_on: Set(None),
-        published_on: Set(None),
+        published_on: Set((status == InspectionStatus::Published).then(|| day(6, 1))),
         outcome: Set(outcome),
         wsoa_required: Set(None),
         revisit_progress: Set(None),
