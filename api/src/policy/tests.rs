@@ -8,6 +8,8 @@ use entity::enums::{
     StrategicPlanStatus as Plan,
 };
 
+use sea_orm::Iterable;
+
 use super::*;
 
 const AREA: i32 = 1;
@@ -25,7 +27,7 @@ fn caller(role: Role, area_ids: &[i32], can_write: bool) -> Viewer {
 struct Row {
     name: &'static str,
     viewer: Viewer,
-    /// planned, notified, on site, reporting, draft shared, published, cancelled
+    /// planned, notified, on site, reporting, draft shared, published, cancelled (declaration order)
     inspections: &'static str,
     /// outcome and recommendations when notified, draft shared, published
     findings: &'static str,
@@ -217,15 +219,7 @@ fn every_cell_of_the_matrix_holds() {
         WritePriorityActionPlan,
         RecordActionProgress,
     ];
-    let inspection_states = [
-        Inspection::Planned,
-        Inspection::Notified,
-        Inspection::OnSite,
-        Inspection::Reporting,
-        Inspection::DraftShared,
-        Inspection::Published,
-        Inspection::Cancelled,
-    ];
+    let inspection_states: Vec<Inspection> = Inspection::iter().collect();
     for row in matrix() {
         let v = &row.viewer;
         let actual = (
@@ -275,15 +269,7 @@ fn every_cell_of_the_matrix_holds() {
 
 #[test]
 fn findings_are_never_visible_where_the_inspection_is_not() {
-    let inspection_states = [
-        Inspection::Planned,
-        Inspection::Notified,
-        Inspection::OnSite,
-        Inspection::Reporting,
-        Inspection::DraftShared,
-        Inspection::Published,
-        Inspection::Cancelled,
-    ];
+    let inspection_states: Vec<Inspection> = Inspection::iter().collect();
     for row in matrix() {
         for area in [AREA, 2] {
             for state in &inspection_states {
