@@ -331,3 +331,26 @@ pub enum InterventionStatus {
     #[sea_orm(string_value = "ended")]
     Ended,
 }
+
+/// A signed-in caller's role, from its token; recorded with each audited change.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Role {
+    /// Ofsted, which inspects jointly with the CQC.
+    #[sea_orm(string_value = "ofsted")]
+    Ofsted,
+    /// The Care Quality Commission.
+    #[sea_orm(string_value = "cqc")]
+    Cqc,
+    /// The Department for Education.
+    #[sea_orm(string_value = "dfe")]
+    Dfe,
+    /// NHS England.
+    #[sea_orm(string_value = "nhs_england")]
+    NhsEngland,
+    /// A local authority or ICB of a local area partnership.
+    #[sea_orm(string_value = "local_partner")]
+    LocalPartner,
+}

@@ -5,6 +5,7 @@
 //! and GraphQL vocabularies cannot drift apart.
 
 pub mod area;
+pub mod audit_event;
 pub mod engagement_meeting;
 pub mod enums;
 pub mod inspection;

@@ -1,6 +1,7 @@
 //! The entities under their table names.
 
 pub use crate::area::Entity as Area;
+pub use crate::audit_event::Entity as AuditEvent;
 pub use crate::engagement_meeting::Entity as EngagementMeeting;
 pub use crate::inspection::Entity as Inspection;
 pub use crate::integrated_care_board::Entity as IntegratedCareBoard;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_reference_tables;
 mod m20261124_000002_create_history_tables;
+mod m20261124_000003_create_audit_event;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_reference_tables::Migration),
             Box::new(m20261124_000002_create_history_tables::Migration),
+            Box::new(m20261124_000003_create_audit_event::Migration),
         ]
     }
 }

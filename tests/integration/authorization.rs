@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{NaiveDate, TimeZone, Utc};
 use entity::{
-    area, engagement_meeting,
+    area, audit_event, engagement_meeting,
     enums::{
         EngagementMeetingStatus, InspectionFramework, InspectionKind, InspectionOutcome,
         InspectionStatus, InterventionBody, InterventionKind, InterventionStatus,
-        PriorityActionPlanStatus, ResponsiblePartner, StrategicPlanStatus,
+        PriorityActionPlanStatus, ResponsiblePartner, Role, StrategicPlanStatus,
     },
     inspection, intervention, local_authority, priority_action_plan, recommendation,
     strategic_plan,
@@ -429,5 +429,165 @@ async fn each_caller_sees_exactly_what_the_policy_allows_on_every_path() {
         )
         .await;
         assert_eq!(dashboard["areas"]["totalCount"], 153, "{caller}: dashboard");
+    }
+}
+
+/// Changes by each kind of caller, in Hartlepool (E06000001), Westminster (E09000033) and
+/// nationally, in order.
+async fn add_audit_events(db: &DatabaseConnection) -> Vec<i32> {
+    let area_of = |code: &'static str| async move {
+        let la = local_authority::Entity::find()
+            .filter(local_authority::Column::OnsCode.eq(code))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        area::Entity::find()
+            .filter(area::Column::LocalAuthorityId.eq(la.id))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let hartlepool = area_of(AREA).await;
+    let westminster = area_of("E09000033").await;
+    let events = [
+        (Role::Ofsted, None, Some(hartlepool), "inspection.notify"),
+        (Role::Dfe, None, None, "local_authority.update"),
+        (
+            Role::LocalPartner,
+            Some(AREA),
+            Some(hartlepool),
+            "strategic_plan.publish",
+        ),
+        (
+            Role::NhsEngland,
+            None,
+            Some(westminster),
+            "intervention.announce",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (minute, (role, organisation, area_id, action)) in events.into_iter().enumerate() {
+        let event = audit_event::ActiveModel {
+            id: NotSet,
+            occurred_at: Set(Utc
+                .with_ymd_and_hms(2026, 11, 20, 9, minute as u32, 0)
+                .unwrap()),
+            actor_subject: Set(format!("{action}-actor")),
+            actor_role: Set(role),
+            actor_organisation: Set(organisation.map(str::to_owned)),
+            area_id: Set(area_id),
+            action: Set(action.to_owned()),
+            object_id: Set(None),
+            summary: Set(format!("Test change: {action}")),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        ids.push(event.id);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn each_caller_reads_only_its_part_of_the_audit_trail() {
+    let app = TestApp::spawn().await;
+    let ids = add_audit_events(&app.db).await;
+    let query = "query($ids: [ID!]!) {
+      auditTrail(first: 10) { totalCount nodes { action } }
+      hartlepool: auditTrail(filter: { area: \"E06000001\" }) { totalCount }
+      nodes(ids: $ids) { id }
+    }";
+    let ids: Vec<String> = ids.iter().map(|id| global_id("AuditEvent", *id)).collect();
+    // Newest first: the NHS England announcement, the partner's plan, DfE's update, Ofsted's notice.
+    let rows: Vec<(&str, Option<String>, &[&str], usize)> = vec![
+        ("public", None, &[], 0),
+        (
+            "ofsted",
+            Some(token("ofsted", None, "read")),
+            &[
+                "intervention.announce",
+                "strategic_plan.publish",
+                "local_authority.update",
+                "inspection.notify",
+            ],
+            2,
+        ),
+        (
+            "cqc",
+            Some(token("cqc", None, "read")),
+            &[
+                "intervention.announce",
+                "strategic_plan.publish",
+                "local_authority.update",
+                "inspection.notify",
+            ],
+            2,
+        ),
+        (
+            "dfe",
+            Some(token("dfe", None, "read")),
+            &["local_authority.update"],
+            0,
+        ),
+        (
+            "nhs england",
+            Some(token("nhs_england", None, "read")),
+            &["intervention.announce"],
+            0,
+        ),
+        (
+            "LA partner of Hartlepool",
+            Some(token("local_partner", Some(AREA), "read")),
+            &["strategic_plan.publish", "inspection.notify"],
+            2,
+        ),
+        (
+            "ICB partner serving Hartlepool",
+            Some(token("local_partner", Some("E54000050"), "read")),
+            &["strategic_plan.publish", "inspection.notify"],
+            2,
+        ),
+        (
+            "LA partner of Westminster",
+            Some(token("local_partner", Some("E09000033"), "read")),
+            &["intervention.announce"],
+            0,
+        ),
+    ];
+
+    for (caller, token, actions, in_hartlepool) in rows {
+        let variables = json!({ "ids": ids });
+        let data = match &token {
+            Some(token) => app.data_as(token, query, variables).await,
+            None => app.data(query, variables).await,
+        };
+
+        let seen: Vec<&str> = data["auditTrail"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(seen, actions, "{caller}: trail");
+        assert_eq!(
+            data["auditTrail"]["totalCount"],
+            json!(actions.len()),
+            "{caller}: totalCount"
+        );
+        assert_eq!(
+            data["hartlepool"]["totalCount"],
+            json!(in_hartlepool),
+            "{caller}: area filter"
+        );
+        let by_id = data["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| !n.is_null())
+            .count();
+        assert_eq!(by_id, actions.len(), "{caller}: node(id:)");
     }
 }

@@ -6,6 +6,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use super::types::{
     area::Area,
+    audit::AuditEvent,
     inspection::{Inspection, Recommendation},
     oversight::{EngagementMeeting, Intervention},
     plan::{PriorityAction, PriorityActionPlan, StrategicPlan},
@@ -16,6 +17,7 @@ use super::types::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeType {
     Area,
+    AuditEvent,
     LocalAuthority,
     IntegratedCareBoard,
     PartnershipMembership,
@@ -28,8 +30,9 @@ pub enum NodeType {
     Intervention,
 }
 
-const NODE_TYPES: [(NodeType, &str); 11] = [
+const NODE_TYPES: [(NodeType, &str); 12] = [
     (NodeType::Area, "Area"),
+    (NodeType::AuditEvent, "AuditEvent"),
     (NodeType::LocalAuthority, "LocalAuthority"),
     (NodeType::IntegratedCareBoard, "IntegratedCareBoard"),
     (NodeType::PartnershipMembership, "PartnershipMembership"),
@@ -63,6 +66,7 @@ pub fn decode(id: &ID) -> Option<(NodeType, i32)> {
 #[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global ID."))]
 pub enum Node {
     Area(Area),
+    AuditEvent(AuditEvent),
     LocalAuthority(LocalAuthority),
     IntegratedCareBoard(IntegratedCareBoard),
     PartnershipMembership(PartnershipMembership),

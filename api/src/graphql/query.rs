@@ -6,7 +6,7 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 use entity::{
-    engagement_meeting,
+    audit_event, engagement_meeting,
     enums::{InspectionFramework, InspectionKind, InspectionOutcome, LocalAuthorityType, Region},
     inspection, integrated_care_board, intervention, local_authority, partnership_membership,
     priority_action, priority_action_plan, recommendation, strategic_plan,
@@ -18,6 +18,7 @@ use super::{
     loaders::AreaById,
     types::{
         area::Area,
+        audit::AuditEvent,
         by_id,
         connection::{TotalCount, connection},
         inspection::{Inspection, Recommendation},
@@ -35,7 +36,7 @@ use crate::{
     policy,
     service::{
         area::{self as area_service, AreaOrder as AreaOrderKey},
-        inspection as inspection_service,
+        audit, inspection as inspection_service,
         page::{Cursor, PageRequest, paginate},
         reference, summary,
     },
@@ -130,6 +131,28 @@ pub struct InspectionFilter {
     region: Option<Region>,
     /// Inspections of areas served today by this ICB, by its ONS or ODS code.
     icb: Option<String>,
+}
+
+/// Narrows the audit trail.
+#[derive(InputObject, Default)]
+pub struct AuditFilter {
+    /// Changes concerning this area, by its local authority's ONS code.
+    area: Option<String>,
+}
+
+/// The lazily counted `totalCount` of the audit trail.
+pub struct AuditCount {
+    filter: audit::AuditFilter,
+}
+
+#[Object]
+impl AuditCount {
+    /// How many events match, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        audit::count(context::viewer(ctx)?, context::db(ctx)?, &self.filter)
+            .await
+            .extend()
+    }
 }
 
 /// The lazily counted `totalCount` of the inspections connection: counted only when asked.
@@ -349,6 +372,33 @@ impl Query {
         Ok(icb.map(IntegratedCareBoard))
     }
 
+    /// Changes made through the API, newest first: all of them for the inspectorates, their own
+    /// for DfE and NHS England, their areas' for local partners, none for the public.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n events.")] first: Option<i32>,
+        #[graphql(desc = "Returns the events after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n events.")] last: Option<i32>,
+        #[graphql(desc = "Returns the events before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions the events must meet.")] filter: Option<AuditFilter>,
+    ) -> Result<Connection<String, AuditEvent, AuditCount>> {
+        let request = page_request(first, after, last, before)?;
+        let filter = audit::AuditFilter {
+            area: filter
+                .and_then(|filter| filter.area)
+                .map(|code| LocalAuthorityCode::parse(&code))
+                .transpose()
+                .map_err(AppError::from)
+                .extend()?,
+        };
+        let page = audit::page(context::viewer(ctx)?, context::db(ctx)?, &filter, &request)
+            .await
+            .extend()?;
+        Ok(connection(page, AuditCount { filter }, AuditEvent))
+    }
+
     /// Counts of areas by latest outcome and region, open priority action plans and overdue items.
     async fn national_summary(
         &self,
@@ -449,6 +499,9 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
                 .extend()?;
             record.map(|record| Node::Area(Area(record)))
         }
+        NodeType::AuditEvent => by_id::<audit_event::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::AuditEvent(AuditEvent(m))),
         NodeType::LocalAuthority => by_id::<local_authority::Entity>(ctx, id)
             .await?
             .map(|m| Node::LocalAuthority(LocalAuthority(m))),

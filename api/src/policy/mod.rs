@@ -8,25 +8,11 @@
 #[cfg(test)]
 mod tests;
 
+pub use entity::enums::Role;
 use entity::enums::{
     EngagementMeetingStatus, InspectionStatus, InterventionStatus, PriorityActionPlanStatus,
     StrategicPlanStatus,
 };
-
-/// A signed-in caller's role, from its token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
-pub enum Role {
-    /// Ofsted, which inspects jointly with the CQC.
-    Ofsted,
-    /// The Care Quality Commission.
-    Cqc,
-    /// The Department for Education.
-    Dfe,
-    /// NHS England.
-    NhsEngland,
-    /// A local authority or ICB of a local area partnership.
-    LocalPartner,
-}
 
 /// The caller of a request. The anonymous public is a viewer too.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +170,39 @@ pub fn interventions(viewer: &Viewer) -> Visibility<InterventionStatus> {
         Visibility::everywhere(vec![Proposed, Announced, Ended])
     } else {
         Visibility::everywhere(vec![Announced, Ended])
+    }
+}
+
+/// Which audit events a viewer may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    Nothing,
+    All,
+    /// The actions of callers with this role: an accountability body's own.
+    ActorRole(Role),
+    /// Everything done in these areas: a local partner's.
+    Areas(Vec<i32>),
+}
+
+impl AuditScope {
+    pub fn allows(&self, actor: Role, area_id: Option<i32>) -> bool {
+        match self {
+            AuditScope::Nothing => false,
+            AuditScope::All => true,
+            AuditScope::ActorRole(role) => *role == actor,
+            AuditScope::Areas(areas) => area_id.is_some_and(|area| areas.contains(&area)),
+        }
+    }
+}
+
+/// The inspectorates read the whole trail, DfE and NHS England their own actions, a local
+/// partner what was done in its areas, and the public nothing.
+pub fn audit_events(viewer: &Viewer) -> AuditScope {
+    match viewer.role() {
+        None => AuditScope::Nothing,
+        Some(Role::Ofsted | Role::Cqc) => AuditScope::All,
+        Some(role @ (Role::Dfe | Role::NhsEngland)) => AuditScope::ActorRole(role),
+        Some(Role::LocalPartner) => AuditScope::Areas(viewer.own_areas().to_vec()),
     }
 }
 

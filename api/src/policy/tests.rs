@@ -39,155 +39,38 @@ struct Row {
     meetings: &'static str,
     /// proposed, announced
     interventions: &'static str,
+    /// audit events by: Ofsted in area 1, DfE nationally, a local partner in area 1, NHS England
+    /// in area 2
+    audit: &'static str,
     /// inspections, meetings, acknowledge PAP, DfE interventions, NHS interventions,
     /// LA reference data, ICB reference data, strategic plan, PAP, action progress
     actions: &'static str,
 }
 
+#[rustfmt::skip]
 fn matrix() -> Vec<Row> {
     use Role::*;
-    let row = |name,
-               viewer,
-               inspections,
-               findings,
-               strategic_plans,
-               priority_action_plans,
-               meetings,
-               interventions,
-               actions| Row {
-        name,
-        viewer,
-        inspections,
-        findings,
-        strategic_plans,
-        priority_action_plans,
-        meetings,
-        interventions,
-        actions,
+    let row = |name, viewer, inspections, findings, strategic_plans, priority_action_plans, meetings, interventions, audit, actions| Row {
+        name, viewer, inspections, findings, strategic_plans, priority_action_plans, meetings, interventions, audit, actions,
     };
     vec![
-        //   caller                                              insp       find   sp    pap    meet  int   actions
-        row(
-            "public",
-            Viewer::Public,
-            ".....Y.",
-            "..Y",
-            ".Y",
-            "..Y",
-            ".Y",
-            ".Y",
-            "UUUUUUUUUU",
-        ),
-        row(
-            "ofsted",
-            caller(Ofsted, &[], true),
-            "YYYYYYY",
-            "YYY",
-            ".Y",
-            ".YY",
-            "YY",
-            ".Y",
-            "YYYFFFFFFF",
-        ),
-        row(
-            "cqc",
-            caller(Cqc, &[], true),
-            "YYYYYYY",
-            "YYY",
-            ".Y",
-            ".YY",
-            "YY",
-            ".Y",
-            "YYYFFFFFFF",
-        ),
-        row(
-            "ofsted, read only",
-            caller(Ofsted, &[], false),
-            "YYYYYYY",
-            "YYY",
-            ".Y",
-            ".YY",
-            "YY",
-            ".Y",
-            "FFFFFFFFFF",
-        ),
-        row(
-            "dfe",
-            caller(Dfe, &[], true),
-            ".YYYYY.",
-            "..Y",
-            ".Y",
-            ".YY",
-            ".Y",
-            "YY",
-            "FFFYFYFFFF",
-        ),
-        row(
-            "nhs england",
-            caller(NhsEngland, &[], true),
-            ".YYYYY.",
-            "..Y",
-            ".Y",
-            ".YY",
-            ".Y",
-            "YY",
-            "FFFFYFYFFF",
-        ),
-        row(
-            "LA partner, own area",
-            caller(LocalPartner, &[AREA], true),
-            ".YYYYY.",
-            ".YY",
-            "YY",
-            "YYY",
-            "YY",
-            ".Y",
-            "FFFFFFFYYY",
-        ),
-        row(
-            "LA partner, read only",
-            caller(LocalPartner, &[AREA], false),
-            ".YYYYY.",
-            ".YY",
-            "YY",
-            "YYY",
-            "YY",
-            ".Y",
-            "FFFFFFFFFF",
-        ),
-        row(
-            "LA partner, other area",
-            caller(LocalPartner, &[2], true),
-            ".....Y.",
-            "..Y",
-            ".Y",
-            "..Y",
-            ".Y",
-            ".Y",
-            "FFFFFFFFFF",
-        ),
-        row(
-            "ICB partner, area served",
-            caller(LocalPartner, &[2, AREA, 3], true),
-            ".YYYYY.",
-            ".YY",
-            "YY",
-            "YYY",
-            "YY",
-            ".Y",
-            "FFFFFFFYYY",
-        ),
-        row(
-            "ICB partner, area not served",
-            caller(LocalPartner, &[2, 3], true),
-            ".....Y.",
-            "..Y",
-            ".Y",
-            "..Y",
-            ".Y",
-            ".Y",
-            "FFFFFFFFFF",
-        ),
+        //   caller                                              insp       find   sp    pap    meet  int   audit   actions
+        row("public", Viewer::Public,                            ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "....", "UUUUUUUUUU"),
+        row("ofsted", caller(Ofsted, &[], true),                 "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYYFFFFFFF"),
+        row("cqc", caller(Cqc, &[], true),                       "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYYFFFFFFF"),
+        row("ofsted, read only", caller(Ofsted, &[], false),     "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "FFFFFFFFFF"),
+        row("dfe", caller(Dfe, &[], true),                       ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", ".Y..", "FFFYFYFFFF"),
+        row("nhs england", caller(NhsEngland, &[], true),        ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", "...Y", "FFFFYFYFFF"),
+        row("LA partner, own area", caller(LocalPartner, &[AREA], true),
+                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.Y.", "FFFFFFFYYY"),
+        row("LA partner, read only", caller(LocalPartner, &[AREA], false),
+                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.Y.", "FFFFFFFFFF"),
+        row("LA partner, other area", caller(LocalPartner, &[2], true),
+                                                                 ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "...Y", "FFFFFFFFFF"),
+        row("ICB partner, area served", caller(LocalPartner, &[2, AREA, 3], true),
+                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.YY", "FFFFFFFYYY"),
+        row("ICB partner, area not served", caller(LocalPartner, &[2, 3], true),
+                                                                 ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "...Y", "FFFFFFFFFF"),
     ]
 }
 
@@ -245,6 +128,21 @@ fn every_cell_of_the_matrix_holds() {
                 &interventions(v),
                 &[Intervention::Proposed, Intervention::Announced],
             ),
+            [
+                (Role::Ofsted, Some(AREA)),
+                (Role::Dfe, None),
+                (Role::LocalPartner, Some(AREA)),
+                (Role::NhsEngland, Some(2)),
+            ]
+            .iter()
+            .map(|(actor, area)| {
+                if audit_events(v).allows(*actor, *area) {
+                    'Y'
+                } else {
+                    '.'
+                }
+            })
+            .collect::<String>(),
             actions
                 .iter()
                 .map(|action| match authorize(v, *action, Some(AREA)) {
@@ -261,6 +159,7 @@ fn every_cell_of_the_matrix_holds() {
             row.priority_action_plans.to_owned(),
             row.meetings.to_owned(),
             row.interventions.to_owned(),
+            row.audit.to_owned(),
             row.actions.to_owned(),
         );
         assert_eq!(actual, expected, "row: {}", row.name);

@@ -5,8 +5,10 @@
 //! Services know sea-orm, the policy and the domain; they know nothing of GraphQL or HTTP.
 
 pub mod area;
+pub mod audit;
 pub mod history;
 pub mod inspection;
+pub mod keyset;
 pub mod page;
 pub mod reference;
 pub mod related;

@@ -2,8 +2,9 @@
 //! the policy hides is never loaded, counted, filtered on or used to compute anything.
 
 use entity::{
-    area, engagement_meeting, inspection, integrated_care_board, intervention, local_authority,
-    partnership_membership, priority_action, priority_action_plan, recommendation, strategic_plan,
+    area, audit_event, engagement_meeting, inspection, integrated_care_board, intervention,
+    local_authority, partnership_membership, priority_action, priority_action_plan, recommendation,
+    strategic_plan,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, IdenStatic, Iterable, QueryFilter, QuerySelect,
@@ -11,7 +12,7 @@ use sea_orm::{
     sea_query::{CaseStatement, Expr},
 };
 
-use crate::policy::{self, Viewer, Visibility};
+use crate::policy::{self, AuditScope, Viewer, Visibility};
 
 /// An entity whose rows a viewer may or may not read.
 pub trait Scoped: EntityTrait {
@@ -170,5 +171,17 @@ impl Scoped for intervention::Entity {
             intervention::Column::Status,
             intervention::Column::AreaId,
         )
+    }
+}
+
+impl Scoped for audit_event::Entity {
+    fn read_condition(viewer: &Viewer) -> Condition {
+        let column = match policy::audit_events(viewer) {
+            AuditScope::All => return Condition::all(),
+            AuditScope::Nothing => audit_event::Column::Id.is_in(Vec::<i32>::new()),
+            AuditScope::ActorRole(role) => audit_event::Column::ActorRole.eq(role),
+            AuditScope::Areas(areas) => audit_event::Column::AreaId.is_in(areas),
+        };
+        Condition::all().add(column)
     }
 }

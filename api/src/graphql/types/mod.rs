@@ -2,6 +2,7 @@
 //! the request's DataLoader; none queries the database itself.
 
 pub mod area;
+pub mod audit;
 pub mod connection;
 pub mod inspection;
 pub mod oversight;
