@@ -312,3 +312,27 @@ fn start_up_refuses_unusable_key_settings() {
         assert!(Authenticator::from_config(&config).is_err(), "{case}");
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_key_provider_is_our_failure_not_the_callers() {
+    // Nothing listens on the discard port.
+    let app = app_with(AuthConfig {
+        jwt_jwks_url: Some("http://127.0.0.1:9/jwks".to_owned()),
+        ..test_auth()
+    })
+    .await;
+
+    let (status, body) = app
+        .post_as(&signed(Algorithm::RS256, Some("rsa-1")), VIEWER, json!({}))
+        .await;
+
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "INTERNAL_SERVER_ERROR"
+    );
+    assert!(
+        !body.to_string().contains("127.0.0.1"),
+        "no internals leak: {body}"
+    );
+}

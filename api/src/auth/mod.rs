@@ -56,6 +56,14 @@ pub enum Rejection {
     Lookup(#[from] AppError),
 }
 
+impl Rejection {
+    /// A failure on our side (the database, the key provider), not of the credentials: the
+    /// caller should retry, not be told its token is bad.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Rejection::KeySet(_) | Rejection::Lookup(_))
+    }
+}
+
 /// The claims this API reads. `exp`, `iss`, `aud` and `sub` are required and checked by the
 /// validation (which reads `iss` and `aud` itself); `nbf` and `iat` are honoured when present.
 #[derive(Debug, Clone, Serialize, Deserialize)]

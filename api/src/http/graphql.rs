@@ -62,6 +62,14 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .await
     {
         Ok(viewer) => viewer,
+        Err(rejection) if rejection.is_internal() => {
+            tracing::error!(error = %rejection, "cannot authenticate the request");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                "INTERNAL_SERVER_ERROR",
+            );
+        }
         Err(rejection) => return unauthenticated(&rejection.to_string()),
     };
     let response = state

@@ -64,6 +64,10 @@ async fn serve(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
         .await
     {
         Ok(viewer) => viewer,
+        Err(rejection) if rejection.is_internal() => {
+            tracing::error!(error = %rejection, "cannot authenticate the connection");
+            return close(&mut sink, 1011, "Internal error").await;
+        }
         Err(rejection) => {
             tracing::info!(reason = %rejection, "refused websocket credentials");
             return close(&mut sink, 4403, "Forbidden").await;
