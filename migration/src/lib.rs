@@ -49,3 +49,17 @@ fn foreign_key(
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
 }
+
+/// An index on `columns` of `table`, in order.
+pub(crate) fn index(
+    name: &str,
+    table: impl IntoIden,
+    columns: Vec<DynIden>,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column);
+    }
+    index.to_owned()
+}

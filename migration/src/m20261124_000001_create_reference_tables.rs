@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{enumeration, foreign_key};
+use crate::{enumeration, foreign_key, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -159,22 +159,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_partnership_membership_area")
-                    .table(PartnershipMembership::Table)
-                    .col(PartnershipMembership::AreaId)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "ix_partnership_membership_area",
+                PartnershipMembership::Table,
+                vec![PartnershipMembership::AreaId.into_iden()],
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_partnership_membership_icb")
-                    .table(PartnershipMembership::Table)
-                    .col(PartnershipMembership::IntegratedCareBoardId)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "ix_partnership_membership_icb",
+                PartnershipMembership::Table,
+                vec![PartnershipMembership::IntegratedCareBoardId.into_iden()],
+            ))
             .await
     }
 

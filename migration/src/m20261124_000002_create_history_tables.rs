@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{enumeration, enumeration_null, foreign_key};
+use crate::{enumeration, enumeration_null, foreign_key, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -117,15 +117,6 @@ enum Intervention {
     AnnouncedOn,
     EndedOn,
     IsSynthetic,
-}
-
-fn index(name: &str, table: impl IntoIden, columns: Vec<DynIden>) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(column);
-    }
-    index.to_owned()
 }
 
 #[async_trait::async_trait]

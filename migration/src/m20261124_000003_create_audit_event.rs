@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{enumeration, foreign_key};
+use crate::{enumeration, foreign_key, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -54,21 +54,23 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The trail pages in (occurred_at, id) order and is read by area.
-        for (name, columns) in [
-            (
+        manager
+            .create_index(index(
                 "ix_audit_event_occurred",
-                vec![AuditEvent::OccurredAt, AuditEvent::Id],
-            ),
-            ("ix_audit_event_area", vec![AuditEvent::AreaId]),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table(AuditEvent::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
-        }
-        Ok(())
+                AuditEvent::Table,
+                vec![
+                    AuditEvent::OccurredAt.into_iden(),
+                    AuditEvent::Id.into_iden(),
+                ],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_audit_event_area",
+                AuditEvent::Table,
+                vec![AuditEvent::AreaId.into_iden()],
+            ))
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
