@@ -72,6 +72,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         }
         Err(rejection) => return unauthenticated(&rejection.to_string()),
     };
+    tracing::Span::current().record("viewer", viewer.label());
     let response = state
         .schema
         .execute(for_viewer(graphql_request, &state.db, viewer, today))

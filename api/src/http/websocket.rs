@@ -74,6 +74,10 @@ async fn serve(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
         }
     };
 
+    tracing::info!(
+        viewer = viewer.label(),
+        "websocket connection authenticated"
+    );
     let data = for_connection(&state.db, viewer, today);
     // Hand the connection, its init message first, to async-graphql, which acknowledges it.
     let replayed = futures_util::stream::once(async move { Ok(Message::Text(init)) }).chain(stream);
