@@ -157,3 +157,34 @@ async fn oversized_bodies_are_refused() {
 
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn browser_dashboards_on_other_origins_may_call_the_api() {
+    let app = TestApp::spawn().await;
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header(header::ORIGIN, "https://dashboard.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "content-type, authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+
+    assert!(preflight.status().is_success());
+    let headers = preflight.headers();
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let allowed = headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS));
+}

@@ -11,12 +11,13 @@ use std::{io, net::SocketAddr, time::Duration};
 
 use axum::{
     Router,
-    http::{HeaderName, Request, StatusCode},
+    http::{HeaderName, Method, Request, StatusCode, header},
     routing::get,
 };
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::{
+    cors::{Any, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
@@ -45,6 +46,7 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
         .route("/health", get(health::check))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(cors())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
@@ -69,6 +71,18 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
                 }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Browser dashboards on any origin may call the API: credentials are bearer tokens, never
+/// cookies, so a cross-site page gains nothing the caller did not hand it. Preflights still
+/// apply, and only JSON bodies execute.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .expose_headers([REQUEST_ID])
+        .max_age(Duration::from_secs(3600))
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
