@@ -168,3 +168,22 @@ async fn reference_lists_hold_every_local_authority_and_icb() {
     assert_eq!(data["firstTwo"]["pageInfo"]["hasNextPage"], true);
     assert_eq!(data["firstTwo"]["nodes"][0]["code"], "E54000008");
 }
+
+#[tokio::test]
+async fn every_query_in_the_readme_runs() {
+    let app = TestApp::spawn_with_demo().await;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```graphql")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert!(blocks.len() >= 5, "the README's examples went missing");
+
+    for block in blocks {
+        let (status, body) = app.post(block, json!({ "code": "E06000010" })).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{block}");
+        assert!(body.get("errors").is_none(), "{block}\n{body}");
+    }
+}
