@@ -107,19 +107,23 @@ where
     E: Child + Send + Sync,
     E::Model: Clone + Send + Sync,
 {
-    type Value = Vec<E::Model>;
+    /// Shared, not copied: several fields of one parent read the same children.
+    type Value = Arc<Vec<E::Model>>;
     type Error = AppError;
 
     async fn load(
         &self,
         keys: &[ChildrenOf<E>],
-    ) -> Result<HashMap<ChildrenOf<E>, Vec<E::Model>>, AppError> {
+    ) -> Result<HashMap<ChildrenOf<E>, Arc<Vec<E::Model>>>, AppError> {
         let parent_ids = ids(keys, |k| k.0);
         let mut grouped = related::children_of::<E>(&self.viewer, &self.db, &parent_ids).await?;
         // Parents without children answer an empty list, not "not loaded".
         Ok(parent_ids
             .into_iter()
-            .map(|id| (ChildrenOf::new(id), grouped.remove(&id).unwrap_or_default()))
+            .map(|id| {
+                let children = grouped.remove(&id).unwrap_or_default();
+                (ChildrenOf::new(id), Arc::new(children))
+            })
             .collect())
     }
 }

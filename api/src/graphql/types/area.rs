@@ -111,9 +111,17 @@ impl Area {
         )
         .extend()?;
         if actions {
-            let plan_ids = loaded_plans.values().flatten().map(|plan| plan.id);
+            let plan_ids: Vec<i32> = loaded_plans
+                .values()
+                .flat_map(|plans| plans.iter())
+                .map(|plan| plan.id)
+                .collect();
             loader
-                .load_many(plan_ids.map(ChildrenOf::<priority_action::Entity>::new))
+                .load_many(
+                    plan_ids
+                        .into_iter()
+                        .map(ChildrenOf::<priority_action::Entity>::new),
+                )
                 .await
                 .extend()?;
         }
@@ -164,13 +172,13 @@ impl Area {
     /// Every membership of the partnership, past and present, with its dates.
     async fn partnership(&self, ctx: &Context<'_>) -> Result<Vec<PartnershipMembership>> {
         let rows = children::<partnership_membership::Entity>(ctx, self.area_id()).await?;
-        Ok(rows.into_iter().map(PartnershipMembership).collect())
+        Ok(rows.iter().cloned().map(PartnershipMembership).collect())
     }
 
     /// The area's inspections under both frameworks, oldest first.
     async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
         let rows = children::<inspection::Entity>(ctx, self.area_id()).await?;
-        Ok(rows.into_iter().map(Inspection).collect())
+        Ok(rows.iter().cloned().map(Inspection).collect())
     }
 
     /// The most recently published full inspection, under either framework.
@@ -184,7 +192,7 @@ impl Area {
     /// Every version of the area's strategic plan for SEND, oldest first.
     async fn strategic_plans(&self, ctx: &Context<'_>) -> Result<Vec<StrategicPlan>> {
         let rows = children::<strategic_plan::Entity>(ctx, self.area_id()).await?;
-        Ok(rows.into_iter().map(StrategicPlan).collect())
+        Ok(rows.iter().cloned().map(StrategicPlan).collect())
     }
 
     /// The latest published version of the strategic plan.
@@ -198,7 +206,7 @@ impl Area {
     /// The area's priority action plans, oldest first.
     async fn priority_action_plans(&self, ctx: &Context<'_>) -> Result<Vec<PriorityActionPlan>> {
         let rows = children::<priority_action_plan::Entity>(ctx, self.area_id()).await?;
-        Ok(rows.into_iter().map(PriorityActionPlan).collect())
+        Ok(rows.iter().cloned().map(PriorityActionPlan).collect())
     }
 
     /// The plan answering the area's most recent outcome-3 inspection.
@@ -215,13 +223,13 @@ impl Area {
     /// Engagement meetings with the inspectorates, earliest first.
     async fn engagement_meetings(&self, ctx: &Context<'_>) -> Result<Vec<EngagementMeeting>> {
         let rows = children::<engagement_meeting::Entity>(ctx, self.area_id()).await?;
-        Ok(rows.into_iter().map(EngagementMeeting).collect())
+        Ok(rows.iter().cloned().map(EngagementMeeting).collect())
     }
 
     /// DfE and NHS England interventions in the area.
     async fn interventions(&self, ctx: &Context<'_>) -> Result<Vec<Intervention>> {
         let rows = children::<intervention::Entity>(ctx, self.area_id()).await?;
-        Ok(rows.into_iter().map(Intervention).collect())
+        Ok(rows.iter().cloned().map(Intervention).collect())
     }
 
     /// When the area's next inspections, meetings and plans are due.

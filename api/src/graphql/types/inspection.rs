@@ -115,7 +115,7 @@ impl Inspection {
     /// The report's recommendations, in report order.
     async fn recommendations(&self, ctx: &Context<'_>) -> Result<Vec<Recommendation>> {
         let rows = children::<recommendation::Entity>(ctx, self.0.id).await?;
-        Ok(rows.into_iter().map(Recommendation).collect())
+        Ok(rows.iter().cloned().map(Recommendation).collect())
     }
 }
 

@@ -13,6 +13,8 @@ pub mod schedule;
 pub mod summary;
 pub mod viewer;
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ErrorExtensions, Result, ResultExt};
 
 use super::{
@@ -25,7 +27,7 @@ use crate::{
 };
 
 /// The visible children of a parent, through the request's loader.
-pub(crate) async fn children<E>(ctx: &Context<'_>, parent_id: i32) -> Result<Vec<E::Model>>
+pub(crate) async fn children<E>(ctx: &Context<'_>, parent_id: i32) -> Result<Arc<Vec<E::Model>>>
 where
     E: Child + Send + Sync,
     E::Model: Clone + Send + Sync,

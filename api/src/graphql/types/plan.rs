@@ -121,7 +121,7 @@ impl PriorityActionPlan {
     /// The plan's actions, in plan order.
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<PriorityAction>> {
         let rows = children::<priority_action::Entity>(ctx, self.0.id).await?;
-        Ok(rows.into_iter().map(PriorityAction).collect())
+        Ok(rows.iter().cloned().map(PriorityAction).collect())
     }
 
     /// How many actions are not yet completed.
