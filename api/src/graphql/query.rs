@@ -188,6 +188,12 @@ fn icb_code(raw: Option<String>) -> Result<Option<IcbCode>, AppError> {
     Ok(raw.map(|code| IcbCode::parse(&code)).transpose()?)
 }
 
+fn local_authority_code(raw: Option<String>) -> Result<Option<LocalAuthorityCode>, AppError> {
+    Ok(raw
+        .map(|code| LocalAuthorityCode::parse(&code))
+        .transpose()?)
+}
+
 /// A connection over a bounded reference list already in code order.
 fn code_ordered<T, N: async_graphql::OutputType>(
     rows: Vec<T>,
@@ -386,12 +392,7 @@ impl Query {
     ) -> Result<Connection<String, AuditEvent, AuditCount>> {
         let request = page_request(first, after, last, before)?;
         let filter = audit::AuditFilter {
-            area: filter
-                .and_then(|filter| filter.area)
-                .map(|code| LocalAuthorityCode::parse(&code))
-                .transpose()
-                .map_err(AppError::from)
-                .extend()?,
+            area: local_authority_code(filter.and_then(|filter| filter.area)).extend()?,
         };
         let page = audit::page(context::viewer(ctx)?, context::db(ctx)?, &filter, &request)
             .await
@@ -436,12 +437,7 @@ impl Query {
         let request = page_request(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = inspection_service::InspectionFilter {
-            area: filter
-                .area
-                .map(|code| LocalAuthorityCode::parse(&code))
-                .transpose()
-                .map_err(AppError::from)
-                .extend()?,
+            area: local_authority_code(filter.area).extend()?,
             framework: filter.framework,
             kind: filter.kind,
             outcome: filter.outcome,

@@ -12,10 +12,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use chrono::Utc;
 use serde_json::json;
 
-use super::AppState;
+use super::{AppState, AuthFailure, authenticate};
 use crate::graphql::for_viewer;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -53,24 +52,21 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     let authorization = match headers.get(header::AUTHORIZATION).map(HeaderValue::to_str) {
         None => None,
         Some(Ok(value)) => Some(value),
-        Some(Err(_)) => return unauthenticated("the Authorization header is not text"),
+        Some(Err(_)) => {
+            tracing::info!("refused credentials: the Authorization header is not text");
+            return unauthenticated();
+        }
     };
-    let today = Utc::now().date_naive();
-    let viewer = match state
-        .authenticator
-        .viewer(&state.db, authorization, today)
-        .await
-    {
-        Ok(viewer) => viewer,
-        Err(rejection) if rejection.is_internal() => {
-            tracing::error!(error = %rejection, "cannot authenticate the request");
+    let (viewer, today) = match authenticate(&state, authorization).await {
+        Ok(authenticated) => authenticated,
+        Err(AuthFailure::Refused) => return unauthenticated(),
+        Err(AuthFailure::Unavailable) => {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error",
                 "INTERNAL_SERVER_ERROR",
             );
         }
-        Err(rejection) => return unauthenticated(&rejection.to_string()),
     };
     tracing::Span::current().record("viewer", viewer.label());
     let response = state
@@ -106,8 +102,7 @@ fn response_content_type(headers: &HeaderMap) -> HeaderValue {
 }
 
 /// 401 for credentials that are present but not acceptable; never a downgrade to the public.
-fn unauthenticated(reason: &str) -> Response {
-    tracing::info!(reason, "refused credentials");
+fn unauthenticated() -> Response {
     let mut response = error(
         StatusCode::UNAUTHORIZED,
         "the bearer token is not valid",

@@ -27,7 +27,9 @@ use tracing::Level;
 
 use std::sync::Arc;
 
-use crate::{auth::Authenticator, graphql::AppSchema};
+use chrono::{NaiveDate, Utc};
+
+use crate::{auth::Authenticator, graphql::AppSchema, policy::Viewer};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -71,6 +73,38 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
                 }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Why a request's credentials did not yield a viewer; each transport answers it its own way.
+enum AuthFailure {
+    /// The credentials were checked and refused (HTTP 401, websocket 4403).
+    Refused,
+    /// They could not be checked: the key provider or the database failed (HTTP 500, 1011).
+    Unavailable,
+}
+
+/// The viewer behind an `Authorization` value, and the day (UTC) it is served on. Logs why
+/// credentials failed, once, for both HTTP and websocket callers.
+async fn authenticate(
+    state: &AppState,
+    authorization: Option<&str>,
+) -> Result<(Viewer, NaiveDate), AuthFailure> {
+    let today = Utc::now().date_naive();
+    match state
+        .authenticator
+        .viewer(&state.db, authorization, today)
+        .await
+    {
+        Ok(viewer) => Ok((viewer, today)),
+        Err(rejection) if rejection.is_internal() => {
+            tracing::error!(error = %rejection, "cannot check the credentials");
+            Err(AuthFailure::Unavailable)
+        }
+        Err(rejection) => {
+            tracing::info!(reason = %rejection, "refused credentials");
+            Err(AuthFailure::Refused)
+        }
+    }
 }
 
 /// Browser dashboards on any origin may call the API: credentials are bearer tokens, never

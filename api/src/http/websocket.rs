@@ -15,11 +15,10 @@ use axum::{
     },
     response::Response,
 };
-use chrono::Utc;
 use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use serde_json::Value;
 
-use super::AppState;
+use super::{AppState, AuthFailure, authenticate};
 use crate::graphql::for_connection;
 
 /// How long a client has to send `connection_init`.
@@ -57,21 +56,10 @@ async fn serve(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
     let authorization = payload["Authorization"]
         .as_str()
         .or_else(|| payload["authorization"].as_str());
-    let today = Utc::now().date_naive();
-    let viewer = match state
-        .authenticator
-        .viewer(&state.db, authorization, today)
-        .await
-    {
-        Ok(viewer) => viewer,
-        Err(rejection) if rejection.is_internal() => {
-            tracing::error!(error = %rejection, "cannot authenticate the connection");
-            return close(&mut sink, 1011, "Internal error").await;
-        }
-        Err(rejection) => {
-            tracing::info!(reason = %rejection, "refused websocket credentials");
-            return close(&mut sink, 4403, "Forbidden").await;
-        }
+    let (viewer, today) = match authenticate(&state, authorization).await {
+        Ok(authenticated) => authenticated,
+        Err(AuthFailure::Refused) => return close(&mut sink, 4403, "Forbidden").await,
+        Err(AuthFailure::Unavailable) => return close(&mut sink, 1011, "Internal error").await,
     };
 
     tracing::info!(
