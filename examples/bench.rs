@@ -51,22 +51,28 @@ async fn main() -> anyhow::Result<()> {
         )
     });
     let backend = url.split(':').next().unwrap_or_default().to_owned();
-    let db = api::db::connect(&url, 10).await?;
-    api::db::prepare(&db, true).await?;
-
     let mut config = api::config::Config {
         database_url: url,
-        database_max_connections: 10,
         listen_addr: "127.0.0.1:0".parse()?,
-        log_format: api::config::LogFormat::Text,
-        graphql: api::config::GraphqlLimits::default(),
-        request_timeout_secs: 30,
-        auth: api::config::AuthConfig::default(),
+        ..api::config::Config::default()
     };
+    let db = api::db::connect(
+        &config.database_url,
+        config.database_max_connections,
+        config.database_acquire_timeout(),
+    )
+    .await?;
+    api::db::prepare(&db, true).await?;
+
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     config.listen_addr = listener.local_addr()?;
     let router = api::app(&config, db)?;
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(api::http::serve_until(
+        listener,
+        router,
+        std::future::pending(),
+        std::time::Duration::ZERO,
+    ));
     let endpoint = format!("http://{}/graphql", config.listen_addr);
     let client = reqwest::Client::new();
 

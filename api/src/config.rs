@@ -68,13 +68,16 @@ pub struct Config {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://send-inspections.sqlite?mode=rwc",
+        default_value = DEFAULT_DATABASE_URL,
         hide_env_values = true
     )]
     pub database_url: String,
     /// Most pooled database connections.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
+    /// Milliseconds a request waits for a database connection before it fails as UNAVAILABLE.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 750)]
+    pub database_acquire_timeout_ms: u64,
     /// Address and port the HTTP server listens on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
     pub listen_addr: SocketAddr,
@@ -82,41 +85,94 @@ pub struct Config {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
-    pub graphql: GraphqlLimits,
+    pub limits: RequestLimits,
     #[command(flatten)]
     pub auth: AuthConfig,
-    /// Seconds a request may take before it is answered 408.
-    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    pub request_timeout_secs: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; then they are aborted.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
 }
 
+const DEFAULT_DATABASE_URL: &str = "sqlite://send-inspections.sqlite?mode=rwc";
+
 impl Config {
+    pub fn database_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.database_acquire_timeout_ms)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+impl Default for Config {
+    /// The configuration `api` runs with when no flag or variable is set.
+    fn default() -> Self {
+        Cli::defaults().config
+    }
+}
+
+impl Cli {
+    /// The command line with nothing given: every setting at its default, whatever the
+    /// environment holds.
+    fn defaults() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Cli::command().mut_args(|arg| arg.env(None));
+        let matches = command.get_matches_from(["api"]);
+        match Cli::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(error) => error.exit(),
+        }
+    }
+}
+
+/// Limits that keep one request from costing the server more than a page of data should.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct RequestLimits {
+    /// Seconds a request may take; past it, execution stops with TIMEOUT (HTTP 503).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest `variables` object, in bytes of JSON.
+    #[arg(long, env = "GRAPHQL_MAX_VARIABLES_BYTES", default_value_t = 16 * 1024)]
+    pub max_variables_bytes: usize,
+    /// Most tokens in a document (names, punctuation and values; not whitespace or comments).
+    #[arg(long, env = "GRAPHQL_MAX_TOKENS", default_value_t = 2_000)]
+    pub max_tokens: usize,
+    /// Most aliases in a document.
+    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most root fields an operation selects (fragments expanded).
+    #[arg(long, env = "GRAPHQL_MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+    /// Most directives on one field.
+    #[arg(long, env = "GRAPHQL_MAX_DIRECTIVES_PER_FIELD", default_value_t = 4)]
+    pub max_directives: usize,
+    /// Deepest query accepted. The standard introspection query needs 15.
+    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = 16)]
+    pub max_depth: usize,
+    /// Largest query cost accepted (see the README's cost model).
+    #[arg(long, env = "GRAPHQL_MAX_COST", default_value_t = 25_000)]
+    pub max_cost: usize,
+    /// Most fields one response may resolve (list items count one by one).
+    #[arg(long, env = "GRAPHQL_MAX_RESOLVED_FIELDS", default_value_t = 100_000)]
+    pub max_resolved_fields: usize,
+    /// Largest response body, in bytes.
+    #[arg(long, env = "GRAPHQL_MAX_RESPONSE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_response_bytes: usize,
+}
+
+impl RequestLimits {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
     }
 }
 
-/// Limits that keep one query from costing the server more than a page of data should.
-#[derive(Debug, Clone, Copy, Args)]
-pub struct GraphqlLimits {
-    /// Deepest query accepted. The standard introspection query needs 15.
-    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = 16)]
-    pub max_depth: usize,
-    /// Largest query complexity accepted (each field counts 1, list fields count per item asked).
-    #[arg(long, env = "GRAPHQL_MAX_COMPLEXITY", default_value_t = 20_000)]
-    pub max_complexity: usize,
-    /// Largest request body, in bytes.
-    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
-    pub max_body_bytes: usize,
-}
-
-impl Default for GraphqlLimits {
+impl Default for RequestLimits {
     fn default() -> Self {
-        Self {
-            max_depth: 16,
-            max_complexity: 20_000,
-            max_body_bytes: 64 * 1024,
-        }
+        Config::default().limits
     }
 }
 

@@ -1,7 +1,131 @@
-//! `AppError`: the one error type services return. Its messages are safe to show to clients;
-//! internal causes are logged where they are converted and never carried further.
+//! `AppError`: the one error type services return, and [`Code`]: the one list of codes any
+//! error can carry to a client (`extensions.code`), with the HTTP status each implies. Messages
+//! are safe to show to clients; internal causes are logged where they are converted and never
+//! carried further.
 
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr, SqlxError};
+
+/// Every `extensions.code` the API sends. The README's error table is this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The body is not a GraphQL request (not JSON, no `query`, a batch).
+    BadRequest,
+    /// The request is not `application/json`.
+    UnsupportedMediaType,
+    /// A mutation over GET, or a method the endpoint does not serve.
+    MethodNotAllowed,
+    /// The body or the variables are larger than allowed.
+    RequestTooLarge,
+    /// The body did not arrive within the request deadline.
+    RequestTimeout,
+    /// The document is not valid GraphQL syntax.
+    GraphqlParseFailed,
+    /// The document does not validate against the schema.
+    GraphqlValidationFailed,
+    /// `operationName` names no operation of the document, or is missing where it is needed.
+    OperationResolutionFailure,
+    /// The document's cost, depth, tokens, aliases, root fields or directives exceed a limit.
+    QueryTooComplex,
+    /// Execution would resolve more fields, or send more bytes, than a response may.
+    ResponseTooLarge,
+    /// A malformed argument: a code, cursor, date or page size.
+    BadUserInput,
+    /// A bearer token is needed, or the one given is not valid.
+    Unauthenticated,
+    /// Nothing the caller may see has this identity.
+    NotFound,
+    /// The caller has spent its query-cost budget; retry after `Retry-After` seconds.
+    RateLimited,
+    /// The request ran past its deadline and was stopped.
+    Timeout,
+    /// The database cannot be reached; retry after `Retry-After` seconds.
+    Unavailable,
+    /// A fault of the server; the log has the details under the request id.
+    Internal,
+}
+
+impl Code {
+    pub const ALL: [Code; 17] = [
+        Code::BadRequest,
+        Code::UnsupportedMediaType,
+        Code::MethodNotAllowed,
+        Code::RequestTooLarge,
+        Code::RequestTimeout,
+        Code::GraphqlParseFailed,
+        Code::GraphqlValidationFailed,
+        Code::OperationResolutionFailure,
+        Code::QueryTooComplex,
+        Code::ResponseTooLarge,
+        Code::BadUserInput,
+        Code::Unauthenticated,
+        Code::NotFound,
+        Code::RateLimited,
+        Code::Timeout,
+        Code::Unavailable,
+        Code::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadRequest => "BAD_REQUEST",
+            Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Code::RequestTooLarge => "REQUEST_TOO_LARGE",
+            Code::RequestTimeout => "REQUEST_TIMEOUT",
+            Code::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Code::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Code::OperationResolutionFailure => "OPERATION_RESOLUTION_FAILURE",
+            Code::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Code::ResponseTooLarge => "RESPONSE_TOO_LARGE",
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::NotFound => "NOT_FOUND",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::Timeout => "TIMEOUT",
+            Code::Unavailable => "UNAVAILABLE",
+            Code::Internal => "INTERNAL",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|known| known.as_str() == code)
+    }
+
+    /// Whether this code refuses the request as a whole, before or instead of execution: a
+    /// GraphQL-over-HTTP "request error" (HTTP 400 under `application/graphql-response+json`).
+    pub fn is_request_error(self) -> bool {
+        matches!(
+            self,
+            Code::BadRequest
+                | Code::GraphqlParseFailed
+                | Code::GraphqlValidationFailed
+                | Code::OperationResolutionFailure
+                | Code::QueryTooComplex
+                | Code::ResponseTooLarge
+        )
+    }
+
+    /// The HTTP status this code sets whatever the client accepts, if it sets one: the
+    /// transport-level refusals, and the failures a client or proxy must see to back off.
+    pub fn fixed_status(self) -> Option<u16> {
+        Some(match self {
+            Code::UnsupportedMediaType => 415,
+            Code::MethodNotAllowed => 405,
+            Code::RequestTooLarge => 413,
+            Code::RequestTimeout => 408,
+            Code::RateLimited => 429,
+            Code::Timeout | Code::Unavailable => 503,
+            Code::Internal => 500,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AppError {
@@ -11,31 +135,85 @@ pub enum AppError {
     NotFound { what: &'static str },
     #[error("{0}")]
     BadInput(String),
+    #[error("the database is unavailable; retry shortly")]
+    Unavailable,
     #[error("internal error")]
     Internal,
 }
 
 impl AppError {
     /// The stable code clients match on (`extensions.code`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            AppError::Unauthenticated => "UNAUTHENTICATED",
-            AppError::NotFound { .. } => "NOT_FOUND",
-            AppError::BadInput(_) => "BAD_USER_INPUT",
-            AppError::Internal => "INTERNAL_SERVER_ERROR",
+            AppError::Unauthenticated => Code::Unauthenticated,
+            AppError::NotFound { .. } => Code::NotFound,
+            AppError::BadInput(_) => Code::BadUserInput,
+            AppError::Unavailable => Code::Unavailable,
+            AppError::Internal => Code::Internal,
         }
     }
 }
 
 impl From<DbErr> for AppError {
     fn from(error: DbErr) -> Self {
-        tracing::error!(%error, "database error");
-        AppError::Internal
+        if is_unavailable(&error) {
+            tracing::warn!(%error, "database unavailable");
+            AppError::Unavailable
+        } else {
+            tracing::error!(%error, "database error");
+            AppError::Internal
+        }
+    }
+}
+
+/// Whether the database could not be reached at all (no connection within the pool's short
+/// wait, or the connection broke), as opposed to a statement that failed.
+fn is_unavailable(error: &DbErr) -> bool {
+    let runtime = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return false,
+    };
+    match runtime {
+        RuntimeErr::SqlxError(sqlx) => matches!(
+            sqlx.as_ref(),
+            SqlxError::Io(_)
+                | SqlxError::Tls(_)
+                | SqlxError::PoolTimedOut
+                | SqlxError::PoolClosed
+                | SqlxError::WorkerCrashed
+        ),
+        _ => false,
     }
 }
 
 impl From<crate::domain::codes::CodeError> for AppError {
     fn from(error: crate::domain::codes::CodeError) -> Self {
         AppError::BadInput(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_from_its_name() {
+        for code in Code::ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(Code::parse("NOT_A_CODE"), None);
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_but_a_failed_statement_is_internal() {
+        assert_eq!(
+            AppError::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)),
+            AppError::Unavailable
+        );
+        assert_eq!(
+            AppError::from(DbErr::Custom("constraint".into())),
+            AppError::Internal
+        );
     }
 }

@@ -30,7 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = TcpListener::bind(config.listen_addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen_addr))?;
-            http::serve(listener, app(&config, db)?).await?;
+            http::serve(listener, app(&config, db)?, config.shutdown_grace()).await?;
         }
         Command::Migrate => {
             let db = connect(&config).await?;
@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(token) => println!("{}", auth::development_token(&config.auth, &token)?),
         Command::ExportSchema { output } => {
-            let sdl = graphql::build_schema(DatabaseConnection::default(), config.graphql).sdl();
+            let sdl = graphql::build_schema(DatabaseConnection::default(), config.limits).sdl();
             match output {
                 Some(path) => std::fs::write(&path, sdl)
                     .with_context(|| format!("cannot write {}", path.display()))?,
@@ -55,25 +55,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// The router over a prepared database, as `serve` runs it and as tests spawn it.
 pub fn app(config: &Config, db: DatabaseConnection) -> Result<axum::Router, auth::KeyConfigError> {
-    let schema = graphql::build_schema(db.clone(), config.graphql);
+    let schema = graphql::build_schema(db.clone(), config.limits);
     let authenticator = std::sync::Arc::new(auth::Authenticator::from_config(&config.auth)?);
-    Ok(http::router(
-        http::AppState {
-            schema,
-            db,
-            authenticator,
-        },
-        config.graphql.max_body_bytes,
-        config.request_timeout(),
-    ))
+    Ok(http::router(http::AppState {
+        schema,
+        db,
+        authenticator,
+        limits: config.limits,
+    }))
 }
 
 async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let backend = config.database_url.split(':').next().unwrap_or_default();
     tracing::info!(backend, "connecting to the database");
-    db::connect(&config.database_url, config.database_max_connections)
-        .await
-        .with_context(|| format!("cannot connect to the {backend} database"))
+    db::connect(
+        &config.database_url,
+        config.database_max_connections,
+        config.database_acquire_timeout(),
+    )
+    .await
+    .with_context(|| format!("cannot connect to the {backend} database"))
 }
 
 async fn connect_and_prepare(config: &Config, demo: bool) -> anyhow::Result<DatabaseConnection> {

@@ -84,10 +84,7 @@ async fn queries_deeper_than_the_limit_are_refused() {
     query.push_str(&" } }".repeat(8));
     query.push_str(" } }");
 
-    assert_eq!(
-        app.error_code(&query, json!({})).await,
-        "GRAPHQL_VALIDATION_FAILED"
-    );
+    assert_eq!(app.error_code(&query, json!({})).await, "QUERY_TOO_COMPLEX");
 }
 
 #[tokio::test]
@@ -124,7 +121,13 @@ async fn responses_use_the_media_type_the_client_accepts_and_carry_a_request_id(
 async fn graphiql_and_health_are_served() {
     let app = TestApp::spawn().await;
 
-    let page = app.client.get(app.url("/graphql")).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
         page.text()

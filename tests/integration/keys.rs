@@ -326,11 +326,8 @@ async fn an_unreachable_key_provider_is_our_failure_not_the_callers() {
         .post_as(&signed(Algorithm::RS256, Some("rsa-1")), VIEWER, json!({}))
         .await;
 
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"],
-        "INTERNAL_SERVER_ERROR"
-    );
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE");
     assert!(
         !body.to_string().contains("127.0.0.1"),
         "no internals leak: {body}"

@@ -8,6 +8,7 @@ mod contract;
 mod http;
 mod inspections;
 mod keys;
+mod limits;
 mod nodes;
 mod schema_sdl;
 mod statements;

@@ -90,7 +90,8 @@ async fn a_hidden_inspection_is_indistinguishable_from_a_missing_one() {
     let (_, hidden_body) = app.post(NODE, json!({ "id": hidden })).await;
     let (_, missing_body) = app.post(NODE, json!({ "id": missing })).await;
 
-    assert_eq!(hidden_body, json!({ "data": { "node": null } }));
+    assert_eq!(hidden_body["data"], json!({ "node": null }));
+    assert!(hidden_body.get("errors").is_none(), "{hidden_body}");
     assert_eq!(hidden_body, missing_body);
 }
 

@@ -1,12 +1,12 @@
 //! `schema.graphql` is generated from the code; this fails when the two differ.
 
-use api::{config::GraphqlLimits, graphql::build_schema};
+use api::{config::RequestLimits, graphql::build_schema};
 use sea_orm::DatabaseConnection;
 
 #[test]
 fn checked_in_schema_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
-    let sdl = build_schema(DatabaseConnection::default(), GraphqlLimits::default()).sdl();
+    let sdl = build_schema(DatabaseConnection::default(), RequestLimits::default()).sdl();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(path, &sdl).unwrap();
         return;

@@ -8,9 +8,10 @@ use std::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
+    time::Duration,
 };
 
-use api::config::{AuthConfig, Config, GraphqlLimits, LogFormat};
+use api::config::{AuthConfig, Config};
 use reqwest::StatusCode;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -51,7 +52,11 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let router = api::app(&config, db.clone()).expect("valid configuration");
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(async move {
+            api::http::serve_until(listener, router, std::future::pending(), Duration::ZERO)
+                .await
+                .unwrap()
+        });
         Self {
             address,
             client: reqwest::Client::new(),
@@ -135,12 +140,9 @@ pub fn test_config() -> Config {
             jwt_secret: Some(TEST_SECRET.to_owned()),
             ..test_auth()
         },
-        database_url: String::new(),
         database_max_connections: 5,
         listen_addr: "127.0.0.1:0".parse().unwrap(),
-        log_format: LogFormat::Text,
-        graphql: GraphqlLimits::default(),
-        request_timeout_secs: 30,
+        ..Config::default()
     }
 }
 
@@ -169,7 +171,9 @@ async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
                 "sqlite://{}?mode=rwc",
                 dir.path().join("test.sqlite").display()
             );
-            let db = api::db::connect(&url, 5).await.unwrap();
+            let db = api::db::connect(&url, 5, Duration::from_secs(1))
+                .await
+                .unwrap();
             (db, Some(dir))
         }
     }

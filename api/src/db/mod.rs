@@ -9,14 +9,19 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
-/// Opens a pool whose waits are short: when the database goes away, requests fail in seconds
-/// rather than hanging for sqlx's default 30.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// Opens a pool whose waits are short: when the database goes away, requests fail within
+/// `acquire_timeout` as UNAVAILABLE rather than hanging for sqlx's default 30 s, and the pool
+/// reconnects by itself when it returns.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false);
     Database::connect(options).await
 }

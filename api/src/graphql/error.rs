@@ -5,21 +5,24 @@ use std::sync::Arc;
 use async_graphql::{
     ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+        NextValidation,
     },
     parser::types::ExecutableDocument,
 };
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", self.code()))
+        async_graphql::Error::new(self.to_string())
+            .extend_with(|_, e| e.set("code", self.code().as_str()))
     }
 }
 
 /// Gives a code to the errors async-graphql raises itself, which carry none: parse and
-/// validation failures (limits included), and arguments that fail to coerce.
+/// validation failures, an `operationName` that selects nothing, and arguments that fail to
+/// coerce.
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -28,16 +31,28 @@ impl ExtensionFactory for ErrorCodes {
     }
 }
 
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+fn with_code(mut error: ServerError, code: Code) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
-        extensions.set("code", code);
+        extensions.set("code", code.as_str());
     }
     error
 }
 
 #[async_trait::async_trait]
 impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        // Parse, validation and execution errors have their codes by now; what remains is
+        // the choice of operation, which async-graphql makes outside every other hook.
+        response.errors = response
+            .errors
+            .into_iter()
+            .map(|error| with_code(error, Code::OperationResolutionFailure))
+            .collect();
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -47,7 +62,7 @@ impl Extension for ErrorCodes {
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables)
             .await
-            .map_err(|error| with_code(error, "GRAPHQL_PARSE_FAILED"))
+            .map_err(|error| with_code(error, Code::GraphqlParseFailed))
     }
 
     async fn validation(
@@ -58,7 +73,7 @@ impl Extension for ErrorCodes {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|error| with_code(error, "GRAPHQL_VALIDATION_FAILED"))
+                .map(|error| with_code(error, Code::GraphqlValidationFailed))
                 .collect()
         })
     }
@@ -75,7 +90,7 @@ impl Extension for ErrorCodes {
         response.errors = response
             .errors
             .into_iter()
-            .map(|error| with_code(error, "BAD_USER_INPUT"))
+            .map(|error| with_code(error, Code::BadUserInput))
             .collect();
         response
     }

@@ -3,10 +3,14 @@
 //! Depends on services, never on the database directly; `http` knows only [`build_schema`] and
 //! [`for_viewer`].
 
+mod cost;
 mod error;
 mod id;
+mod limits;
 mod loaders;
 mod query;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 mod types;
 
 use async_graphql::{
@@ -16,24 +20,29 @@ use async_graphql::{
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
-use crate::{config::GraphqlLimits, error::AppError, policy::Viewer};
+use crate::{config::RequestLimits, error::AppError, policy::Viewer};
 use loaders::{AreaById, RequestLoader, request_loader};
 use types::area::Area;
 
+pub use limits::{Budget, Refusal};
 pub use query::Query;
 
 pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema. It does not touch the database, so a disconnected connection will do for
 /// exporting the SDL.
-pub fn build_schema(db: DatabaseConnection, limits: GraphqlLimits) -> AppSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+pub fn build_schema(db: DatabaseConnection, limits: RequestLimits) -> AppSchema {
+    let builder = Schema::build(Query, EmptyMutation, EmptySubscription)
         .data(db)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
         .disable_suggestions()
         .extension(error::ErrorCodes)
-        .finish()
+        .extension(limits::Limits {
+            request_timeout: limits.request_timeout(),
+            limits,
+        });
+    #[cfg(feature = "test-hooks")]
+    let builder = builder.extension(test_hooks::PanicOnRequest);
+    builder.finish()
 }
 
 /// What one request runs with: who asks, and which day "today" is.

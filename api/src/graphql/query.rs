@@ -13,7 +13,7 @@ use entity::{
 };
 
 use super::{
-    context,
+    context, cost,
     id::{self, Node, NodeType},
     loaders::AreaById,
     types::{
@@ -227,12 +227,14 @@ impl Query {
     }
 
     /// Fetches any object by its global ID; null if it does not exist or is not visible to you.
+    #[graphql(complexity = "cost::sql_root(child_complexity)")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         resolve_node(ctx, &id).await
     }
 
     /// Fetches objects by their global IDs (at most 100), in the order given; null for each one
     /// that does not exist or is not visible to you.
+    #[graphql(complexity = "cost::sql_root(cost::list(ids.len(), child_complexity))")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODE_IDS {
             return Err(AppError::BadInput(format!("pass at most {MAX_NODE_IDS} ids")).extend());
@@ -241,6 +243,7 @@ impl Query {
     }
 
     /// One area by its local authority's ONS code (E06/E08/E09/E10…); null if there is none.
+    #[graphql(complexity = "cost::sql_root(child_complexity)")]
     async fn area(&self, ctx: &Context<'_>, code: String) -> Result<Option<Area>> {
         let code = LocalAuthorityCode::parse(&code)
             .map_err(AppError::from)
@@ -252,7 +255,7 @@ impl Query {
     }
 
     /// Every local area partnership in England (one per upper-tier local authority).
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "cost::page(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn areas(
         &self,
@@ -322,7 +325,7 @@ impl Query {
     }
 
     /// Every upper-tier local authority in England, in ONS-code order.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "cost::page(first, last, child_complexity)")]
     async fn local_authorities(
         &self,
         ctx: &Context<'_>,
@@ -344,7 +347,7 @@ impl Query {
     }
 
     /// Every integrated care board in England, in ONS-code order.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "cost::page(first, last, child_complexity)")]
     async fn integrated_care_boards(
         &self,
         ctx: &Context<'_>,
@@ -366,6 +369,7 @@ impl Query {
     }
 
     /// One ICB by its ONS code (`E54…`) or ODS code (`Q…`); null if there is none.
+    #[graphql(complexity = "cost::sql_root(child_complexity)")]
     async fn integrated_care_board(
         &self,
         ctx: &Context<'_>,
@@ -380,7 +384,7 @@ impl Query {
 
     /// Changes made through the API, newest first: all of them for the inspectorates, their own
     /// for DfE and NHS England, their areas' for local partners, none for the public.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "cost::page(first, last, child_complexity)")]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,
@@ -401,6 +405,7 @@ impl Query {
     }
 
     /// Counts of areas by latest outcome and region, open priority action plans and overdue items.
+    #[graphql(complexity = "cost::NATIONAL_SUMMARY.saturating_add(child_complexity)")]
     async fn national_summary(
         &self,
         ctx: &Context<'_>,
@@ -420,7 +425,7 @@ impl Query {
 
     /// Inspections, by default in the order they last changed: an outcomes feed that a partner
     /// system can sync incrementally by keeping the last `endCursor` (or `updatedSince`).
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "cost::page(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn inspections(
         &self,
@@ -460,17 +465,6 @@ impl Query {
         .extend()?;
         Ok(connection(page, InspectionCount { filter }, Inspection))
     }
-}
-
-/// A connection costs its page size times what is asked of each node.
-fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let size = first
-        .or(last)
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(crate::service::page::DEFAULT_PAGE_SIZE);
-    size.max(1)
-        .saturating_mul(child_complexity)
-        .saturating_add(1)
 }
 
 async fn futures_join_all(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {

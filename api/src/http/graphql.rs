@@ -1,121 +1,441 @@
-//! `POST /graphql` executes; `GET /graphql` serves GraphiQL.
+//! `/graphql` over HTTP, as the GraphQL-over-HTTP specification asks: POST with a JSON body
+//! runs any operation; GET with URL parameters runs queries (a mutation is 405); a browser
+//! asking GET for HTML gets GraphiQL. Request errors are 400 without `data` for clients that
+//! accept `application/graphql-response+json`, 200 for `application/json` ones.
 //!
-//! Only `application/json` bodies execute: async-graphql-axum would otherwise parse any content
-//! type as JSON, and `text/plain` or form posts are "simple" requests a browser sends cross-site
-//! without a CORS preflight. One operation per request (no batches).
+//! Only `application/json` bodies execute: `text/plain` or form posts are "simple" requests a
+//! browser sends cross-site without a CORS preflight. One operation per request (no batches).
+//! The whole exchange, reading the body included, runs under the request deadline; execution
+//! runs in a task of its own that is aborted there, so its memory goes with it.
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLRequest;
+use std::collections::HashMap;
+
+use async_graphql::{Response as GraphqlResponse, ServerError, Variables, http::GraphiQLSource};
 use axum::{
-    Json,
-    extract::{FromRequest, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use serde_json::json;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use tracing::Instrument as _;
 
-use super::{AppState, AuthFailure, authenticate};
-use crate::graphql::for_viewer;
+use super::{AppState, AuthFailure, REQUEST_ID, authenticate};
+use crate::{
+    error::Code,
+    graphql::{Budget, Refusal, for_viewer},
+};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+/// What a client told to back off should wait, when nothing more precise is known.
+const RETRY_AFTER_SECS: u64 = 1;
+/// The longest prefix of a client's input an error message repeats.
+pub const ECHO_LIMIT: usize = 64;
 
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
-}
-
-pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
-    let headers = request.headers().clone();
-    if !is_json(&headers) {
-        return error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the request as application/json",
-            "UNSUPPORTED_MEDIA_TYPE",
-        );
+pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let deadline = Instant::now() + state.limits.request_timeout();
+    let reply = Reply::to(request.headers());
+    if request.method() == Method::GET && reply.wants_html && request.uri().query().is_none() {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
-    let graphql_request =
-        match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
-            request,
-            &(),
-        )
-        .await
-        {
-            Ok(graphql_request) => graphql_request.into_inner(),
-            Err(rejection) => {
-                tracing::debug!(error = %rejection.0, "unreadable GraphQL request");
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "the body is not a GraphQL request",
-                    "BAD_REQUEST",
-                );
-            }
-        };
-    let authorization = match headers.get(header::AUTHORIZATION).map(HeaderValue::to_str) {
+    let read_only = request.method() == Method::GET;
+    let authorization = match request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::to_str)
+    {
         None => None,
-        Some(Ok(value)) => Some(value),
+        Some(Ok(value)) => Some(value.to_owned()),
         Some(Err(_)) => {
             tracing::info!("refused credentials: the Authorization header is not text");
-            return unauthenticated();
+            return reply.unauthenticated();
         }
     };
-    let (viewer, today) = match authenticate(&state, authorization).await {
+    let body = tokio::time::timeout_at(deadline, read(request, state.limits.max_body_bytes));
+    let graphql_request = match body.await {
+        Ok(Ok(graphql_request)) => graphql_request,
+        Ok(Err((code, message))) => return reply.refuse(code, &message),
+        Err(_) => {
+            return reply.refuse(
+                Code::RequestTimeout,
+                "the request did not arrive within the deadline",
+            );
+        }
+    };
+    let (viewer, today) = match authenticate(&state, authorization.as_deref()).await {
         Ok(authenticated) => authenticated,
-        Err(AuthFailure::Refused) => return unauthenticated(),
+        Err(AuthFailure::Refused) => return reply.unauthenticated(),
         Err(AuthFailure::Unavailable) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                "INTERNAL_SERVER_ERROR",
+            return reply.refuse(
+                Code::Unavailable,
+                "the service is unavailable; retry shortly",
             );
         }
     };
     tracing::Span::current().record("viewer", viewer.label());
-    let response = state
-        .schema
-        .execute(for_viewer(graphql_request, &state.db, viewer, today))
-        .await;
-    let mut http_response = Json(response).into_response();
-    http_response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, response_content_type(&headers));
-    http_response
+    let budget = Budget::new(deadline, read_only);
+    let request = for_viewer(graphql_request, &state.db, viewer, today).data(budget.clone());
+    let schema = state.schema.clone();
+    let mut execution =
+        tokio::spawn(async move { schema.execute(request).await }.in_current_span());
+    match tokio::time::timeout_at(deadline, &mut execution).await {
+        Ok(Ok(response)) => reply.graphql(response, state.limits.max_response_bytes),
+        // The panic hook has logged it, with this request's span.
+        Ok(Err(_)) => reply.refuse(Code::Internal, "internal error"),
+        Err(_) => {
+            execution.abort();
+            tracing::warn!("request stopped at its deadline");
+            let refusal = Refusal::Timeout {
+                seconds: state.limits.request_timeout_secs,
+            };
+            reply.refuse(refusal.code(), &refusal.to_string())
+        }
+    }
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
+/// A GraphQL request as a POST body carries it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphqlBody {
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    extensions: Option<HashMap<String, Value>>,
 }
 
-/// The GraphQL-over-HTTP media type for clients that ask for it, plain JSON for the rest.
-fn response_content_type(headers: &HeaderMap) -> HeaderValue {
-    let wants_graphql_response = headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE));
-    HeaderValue::from_static(if wants_graphql_response {
-        GRAPHQL_RESPONSE
-    } else {
-        "application/json"
+/// The same as GET parameters, with `variables` and `extensions` as JSON text.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Parameters {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+type Rejection = (Code, String);
+
+async fn read(
+    request: Request,
+    max_body_bytes: usize,
+) -> Result<async_graphql::Request, Rejection> {
+    let body = match *request.method() {
+        Method::GET => from_parameters(request.uri().query().unwrap_or_default())?,
+        Method::POST => {
+            if !is_json(request.headers()) {
+                return Err((
+                    Code::UnsupportedMediaType,
+                    "send the request as application/json".to_owned(),
+                ));
+            }
+            let bytes = axum::body::to_bytes(request.into_body(), max_body_bytes)
+                .await
+                .map_err(|error| body_error(&error, max_body_bytes))?;
+            serde_json::from_slice::<GraphqlBody>(&bytes).map_err(|error| {
+                (
+                    Code::BadRequest,
+                    format!(
+                        "the body is not a GraphQL request: {}",
+                        echo(&error.to_string())
+                    ),
+                )
+            })?
+        }
+        _ => {
+            return Err((Code::MethodNotAllowed, "use GET or POST".to_owned()));
+        }
+    };
+    let mut graphql_request = async_graphql::Request::new(body.query);
+    if let Some(operation_name) = body.operation_name {
+        graphql_request = graphql_request.operation_name(operation_name);
+    }
+    if let Some(variables) = body.variables {
+        graphql_request = graphql_request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    for (name, value) in body.extensions.unwrap_or_default() {
+        if let Ok(value) = async_graphql::Value::from_json(value) {
+            graphql_request.extensions.insert(name, value);
+        }
+    }
+    Ok(graphql_request)
+}
+
+fn from_parameters(query_string: &str) -> Result<GraphqlBody, Rejection> {
+    let bad = |what: &str| (Code::BadRequest, what.to_owned());
+    let parameters: Parameters = serde_urlencoded::from_str(query_string)
+        .map_err(|_| bad("the URL parameters are not a GraphQL request"))?;
+    let json_map = |text: Option<String>, what: &str| -> Result<_, Rejection> {
+        match text.as_deref().map(serde_json::from_str::<Value>) {
+            None | Some(Ok(Value::Null)) => Ok(None),
+            Some(Ok(Value::Object(map))) => Ok(Some(map)),
+            Some(_) => Err(bad(&format!("`{what}` must be a JSON object"))),
+        }
+    };
+    Ok(GraphqlBody {
+        query: parameters
+            .query
+            .ok_or_else(|| bad("the `query` parameter is missing"))?,
+        operation_name: parameters.operation_name,
+        variables: json_map(parameters.variables, "variables")?,
+        extensions: json_map(parameters.extensions, "extensions")?
+            .map(|map| map.into_iter().collect()),
     })
 }
 
-/// 401 for credentials that are present but not acceptable; never a downgrade to the public.
-fn unauthenticated() -> Response {
-    let mut response = error(
-        StatusCode::UNAUTHORIZED,
-        "the bearer token is not valid",
-        "UNAUTHENTICATED",
-    );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
-    response
+fn body_error(error: &axum::Error, limit: usize) -> Rejection {
+    let too_large = std::error::Error::source(error)
+        .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+    if too_large {
+        (
+            Code::RequestTooLarge,
+            format!("the body is larger than {limit} bytes"),
+        )
+    } else {
+        (Code::BadRequest, "the body could not be read".to_owned())
+    }
 }
 
-fn error(status: StatusCode, message: &str, code: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = content_type.split(';').map(str::trim);
+    let media_type_is_json = parts
+        .next()
+        .is_some_and(|media_type| media_type.eq_ignore_ascii_case("application/json"));
+    let charset_is_utf8 = parts.all(|parameter| match parameter.split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+            value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        }
+        _ => true,
+    });
+    media_type_is_json && charset_is_utf8
+}
+
+/// At most [`ECHO_LIMIT`] characters of a client's input, for an error message.
+pub fn echo(input: &str) -> String {
+    match input.char_indices().nth(ECHO_LIMIT) {
+        Some((cut, _)) => format!("{}…", &input[..cut]),
+        None => input.to_owned(),
+    }
+}
+
+/// How to answer one request: in the media type it accepts, with its request id on errors.
+struct Reply {
+    graphql_response: bool,
+    wants_html: bool,
+    request_id: Option<HeaderValue>,
+}
+
+impl Reply {
+    fn to(headers: &HeaderMap) -> Self {
+        let accept = headers
+            .get(header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        Self {
+            graphql_response: accept.contains(GRAPHQL_RESPONSE),
+            wants_html: accept.contains("text/html"),
+            request_id: headers.get(REQUEST_ID).cloned(),
+        }
+    }
+
+    fn content_type(&self) -> HeaderValue {
+        HeaderValue::from_static(if self.graphql_response {
+            GRAPHQL_RESPONSE
+        } else {
+            "application/json"
+        })
+    }
+
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_ref().and_then(|id| id.to_str().ok())
+    }
+
+    /// A refusal before or instead of execution: one error, no `data`.
+    fn refuse(&self, code: Code, message: &str) -> Response {
+        self.refuse_with(self.status(code), code, message)
+    }
+
+    fn refuse_with(&self, status: StatusCode, code: Code, message: &str) -> Response {
+        let mut extensions = json!({ "code": code.as_str() });
+        if let Some(request_id) = self.request_id() {
+            extensions["requestId"] = json!(request_id);
+        }
+        let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
+        self.respond(status, &body.to_string())
+    }
+
+    /// 401 for credentials that are present but not acceptable; never a downgrade to the public.
+    fn unauthenticated(&self) -> Response {
+        let mut response = self.refuse_with(
+            StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated,
+            "the bearer token is not valid",
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+        response
+    }
+
+    fn graphql(&self, mut response: GraphqlResponse, max_bytes: usize) -> Response {
+        let codes: Vec<Code> = response.errors.iter().filter_map(error_code).collect();
+        for error in &mut response.errors {
+            if let Some(request_id) = self.request_id() {
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("requestId", request_id);
+            }
+        }
+        let is_request_error = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|error| error.path.is_empty());
+        let status = codes
+            .iter()
+            .find_map(|code| code.fixed_status())
+            .map(|status| StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+            .unwrap_or(if is_request_error && self.graphql_response {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            });
+        let serialized = if is_request_error {
+            to_bounded_json(&RequestError::from(&response), max_bytes)
+        } else {
+            to_bounded_json(&response, max_bytes)
+        };
+        match serialized {
+            Some(body) => self.respond_bytes(status, body),
+            None => {
+                tracing::warn!(limit = max_bytes, "response too large to send");
+                let refusal = Refusal::ResponseBytes { limit: max_bytes };
+                self.refuse(refusal.code(), &refusal.to_string())
+            }
+        }
+    }
+
+    /// A code's status: its fixed one, else 400, except that a GraphQL request error is 200
+    /// for `application/json` clients (the legacy media type cannot tell them apart).
+    fn status(&self, code: Code) -> StatusCode {
+        let status = code.fixed_status().unwrap_or(
+            if code.is_request_error() && code != Code::BadRequest && !self.graphql_response {
+                200
+            } else {
+                400
+            },
+        );
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
+    }
+
+    fn respond(&self, status: StatusCode, body: &str) -> Response {
+        self.respond_bytes(status, body.as_bytes().to_vec())
+    }
+
+    fn respond_bytes(&self, status: StatusCode, body: Vec<u8>) -> Response {
+        let mut response = (status, axum::body::Body::from(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, self.content_type());
+        if matches!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+        ) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            headers.insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        }
+        response
+    }
+}
+
+fn error_code(error: &ServerError) -> Option<Code> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Code::parse(code),
+        _ => None,
+    }
+}
+
+/// A request error's body: the errors and extensions, and no `data` at all.
+#[derive(serde::Serialize)]
+struct RequestError<'a> {
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> From<&'a GraphqlResponse> for RequestError<'a> {
+    fn from(response: &'a GraphqlResponse) -> Self {
+        Self {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
+    }
+}
+
+/// Serializes up to `limit` bytes; `None` past it, without building the rest.
+fn to_bounded_json(value: &impl serde::Serialize, limit: usize) -> Option<Vec<u8>> {
+    struct Bounded {
+        bytes: Vec<u8>,
+        limit: usize,
+    }
+    impl std::io::Write for Bounded {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.bytes.len() + buf.len() > self.limit {
+                return Err(std::io::Error::other("response limit reached"));
+            }
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = Bounded {
+        bytes: Vec::with_capacity(limit.min(64 * 1024)),
+        limit,
+    };
+    serde_json::to_writer(&mut writer, value).ok()?;
+    Some(writer.bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_echo_keeps_a_short_prefix_only() {
+        assert_eq!(echo("short"), "short");
+        let long = "x".repeat(60_000);
+        assert_eq!(echo(&long).chars().count(), ECHO_LIMIT + 1);
+    }
+
+    #[test]
+    fn json_with_a_charset_other_than_utf8_is_refused() {
+        let headers = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+            headers
+        };
+        assert!(is_json(&headers("application/json")));
+        assert!(is_json(&headers("application/json; charset=utf-8")));
+        assert!(!is_json(&headers("application/json; charset=latin1")));
+        assert!(!is_json(&headers("text/plain")));
+    }
+
+    #[test]
+    fn serialization_stops_at_the_limit() {
+        let big = vec!["x"; 1_000];
+        assert!(to_bounded_json(&big, 100).is_none());
+        assert_eq!(to_bounded_json(&["x"], 100).unwrap(), br#"["x"]"#);
+    }
 }

@@ -7,29 +7,29 @@ mod graphql;
 mod health;
 mod websocket;
 
-use std::{io, net::SocketAddr, time::Duration};
+use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
     http::{HeaderName, Method, Request, StatusCode, header},
+    response::{IntoResponse, Response},
     routing::get,
 };
+use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
     cors::{Any, CorsLayer},
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
 
-use std::sync::Arc;
+use crate::{auth::Authenticator, config::RequestLimits, graphql::AppSchema, policy::Viewer};
 
-use chrono::{NaiveDate, Utc};
-
-use crate::{auth::Authenticator, graphql::AppSchema, policy::Viewer};
+pub use graphql::echo;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,21 +38,21 @@ pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub authenticator: Arc<Authenticator>,
+    pub limits: RequestLimits,
 }
 
 /// The application's routes and layers.
-pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration) -> Router {
+pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql", get(graphql::handle).post(graphql::handle))
         .route("/graphql/ws", get(websocket::upgrade))
-        .route("/health", get(health::check))
+        .route("/health", get(health::ready))
+        .route("/health/ready", get(health::ready))
+        .route("/health/live", get(health::live))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(CompressionLayer::new())
         .layer(cors())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            request_timeout,
-        ))
+        .layer(CatchPanicLayer::custom(|_| internal_error()))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -73,6 +73,15 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
                 }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// What a panic outside GraphQL execution answers; the panic hook has logged it, in the
+/// request's span. The request id is in the `x-request-id` header.
+fn internal_error() -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]
+    });
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
 }
 
 /// Why a request's credentials did not yield a viewer; each transport answers it its own way.
@@ -119,13 +128,44 @@ fn cors() -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, router: Router) -> io::Result<()> {
+/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish within `grace`.
+pub async fn serve(listener: TcpListener, router: Router, grace: Duration) -> io::Result<()> {
+    serve_until(listener, router, shutdown_signal(), grace).await
+}
+
+/// Serves until `shutdown` completes; requests still running `grace` later are aborted (the
+/// caller then returns, and the runtime drops their tasks).
+pub async fn serve_until(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> io::Result<()> {
     let address: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?address, "serving GraphQL at /graphql");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!(?grace, "shutting down: finishing in-flight requests");
+        let _ = signalled.send(true);
+    });
+    let grace_over = async move {
+        if on_signal.wait_for(|signalled| *signalled).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server.into_future() => result,
+        () = grace_over => {
+            tracing::warn!("shutdown grace period over: aborting the requests still running");
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -153,5 +193,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

@@ -221,12 +221,17 @@ mod tests {
             (None, Some(-5)),
         ] {
             let error = PageRequest::parse(first, None, last, None).unwrap_err();
-            assert_eq!(error.code(), "BAD_USER_INPUT", "{first:?} {last:?}");
+            assert_eq!(
+                error.code().as_str(),
+                "BAD_USER_INPUT",
+                "{first:?} {last:?}"
+            );
         }
         assert_eq!(
             PageRequest::parse(None, Some("not a cursor!"), None, None)
                 .unwrap_err()
-                .code(),
+                .code()
+                .as_str(),
             "BAD_USER_INPUT"
         );
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Lookahead, Object, Result, ResultExt};
 use entity::{
     engagement_meeting, enums::Region, inspection, intervention, partnership_membership,
@@ -157,6 +158,7 @@ impl Area {
     }
 
     /// The ICBs serving the area today, the one covering most of it first.
+    #[graphql(complexity = "cost::list(cost::MAX_ICBS_PER_AREA, child_complexity)")]
     async fn icbs(&self, ctx: &Context<'_>) -> Result<Vec<IntegratedCareBoard>> {
         let icbs = context::loader(ctx)?
             .load_one(CurrentIcbsOf(self.area_id()))
@@ -170,12 +172,14 @@ impl Area {
     }
 
     /// Every membership of the partnership, past and present, with its dates.
+    #[graphql(complexity = "cost::list(cost::MAX_MEMBERSHIPS_PER_AREA, child_complexity)")]
     async fn partnership(&self, ctx: &Context<'_>) -> Result<Vec<PartnershipMembership>> {
         let rows = children::<partnership_membership::Entity>(ctx, self.area_id()).await?;
         Ok(rows.iter().cloned().map(PartnershipMembership).collect())
     }
 
     /// The area's inspections under both frameworks, oldest first.
+    #[graphql(complexity = "cost::list(cost::MAX_INSPECTIONS_PER_AREA, child_complexity)")]
     async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
         let rows = children::<inspection::Entity>(ctx, self.area_id()).await?;
         Ok(rows.iter().cloned().map(Inspection).collect())
@@ -190,6 +194,7 @@ impl Area {
     }
 
     /// Every version of the area's strategic plan for SEND, oldest first.
+    #[graphql(complexity = "cost::list(cost::MAX_STRATEGIC_PLANS_PER_AREA, child_complexity)")]
     async fn strategic_plans(&self, ctx: &Context<'_>) -> Result<Vec<StrategicPlan>> {
         let rows = children::<strategic_plan::Entity>(ctx, self.area_id()).await?;
         Ok(rows.iter().cloned().map(StrategicPlan).collect())
@@ -204,6 +209,9 @@ impl Area {
     }
 
     /// The area's priority action plans, oldest first.
+    #[graphql(
+        complexity = "cost::list(cost::MAX_PRIORITY_ACTION_PLANS_PER_AREA, child_complexity)"
+    )]
     async fn priority_action_plans(&self, ctx: &Context<'_>) -> Result<Vec<PriorityActionPlan>> {
         let rows = children::<priority_action_plan::Entity>(ctx, self.area_id()).await?;
         Ok(rows.iter().cloned().map(PriorityActionPlan).collect())
@@ -221,12 +229,14 @@ impl Area {
     }
 
     /// Engagement meetings with the inspectorates, earliest first.
+    #[graphql(complexity = "cost::list(cost::MAX_ENGAGEMENT_MEETINGS_PER_AREA, child_complexity)")]
     async fn engagement_meetings(&self, ctx: &Context<'_>) -> Result<Vec<EngagementMeeting>> {
         let rows = children::<engagement_meeting::Entity>(ctx, self.area_id()).await?;
         Ok(rows.iter().cloned().map(EngagementMeeting).collect())
     }
 
     /// DfE and NHS England interventions in the area.
+    #[graphql(complexity = "cost::list(cost::MAX_INTERVENTIONS_PER_AREA, child_complexity)")]
     async fn interventions(&self, ctx: &Context<'_>) -> Result<Vec<Intervention>> {
         let rows = children::<intervention::Entity>(ctx, self.area_id()).await?;
         Ok(rows.iter().cloned().map(Intervention).collect())

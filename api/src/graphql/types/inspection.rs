@@ -1,5 +1,6 @@
 //! `Inspection` and its `Recommendation`s.
 
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{
@@ -113,6 +114,9 @@ impl Inspection {
     }
 
     /// The report's recommendations, in report order.
+    #[graphql(
+        complexity = "cost::list(cost::MAX_RECOMMENDATIONS_PER_INSPECTION, child_complexity)"
+    )]
     async fn recommendations(&self, ctx: &Context<'_>) -> Result<Vec<Recommendation>> {
         let rows = children::<recommendation::Entity>(ctx, self.0.id).await?;
         Ok(rows.iter().cloned().map(Recommendation).collect())

@@ -1,5 +1,6 @@
 //! Strategic plans, priority action plans and their actions.
 
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
 use entity::{
     enums::{ActionStatus, PriorityActionPlanStatus, StrategicPlanStatus},
@@ -119,6 +120,7 @@ impl PriorityActionPlan {
     }
 
     /// The plan's actions, in plan order.
+    #[graphql(complexity = "cost::list(cost::MAX_ACTIONS_PER_PLAN, child_complexity)")]
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<PriorityAction>> {
         let rows = children::<priority_action::Entity>(ctx, self.0.id).await?;
         Ok(rows.iter().cloned().map(PriorityAction).collect())

@@ -1,5 +1,6 @@
 //! Local authorities, ICBs and partnership memberships.
 
+use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result, ResultExt, Union};
 use entity::{
     enums::{LocalAuthorityType, NhsRegion, Region},
@@ -89,6 +90,7 @@ impl IntegratedCareBoard {
     }
 
     /// The areas the board serves today, in area-code order.
+    #[graphql(complexity = "cost::list(cost::MAX_AREAS_PER_ICB, child_complexity)")]
     async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
         let areas = context::loader(ctx)?
             .load_one(AreasServedBy(self.0.id))

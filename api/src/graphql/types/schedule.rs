@@ -1,5 +1,6 @@
 //! `InspectionSchedule`: an area's due dates as of a date.
 
+use crate::graphql::cost;
 use async_graphql::Object;
 
 use super::scalars::{Date, date};
@@ -55,6 +56,7 @@ impl InspectionSchedule {
     }
 
     /// What is overdue as of the date.
+    #[graphql(complexity = "cost::list(cost::MAX_SCHEDULE_ITEMS, child_complexity)")]
     async fn overdue_items(&self) -> Vec<ScheduleItem> {
         self.0.overdue()
     }

@@ -1,5 +1,6 @@
 //! `NationalSummary`: the counts a national overview needs, in one request.
 
+use crate::graphql::cost;
 use async_graphql::{Object, SimpleObject};
 use entity::enums::{InspectionOutcome, Region};
 use sea_orm::Iterable;
@@ -53,6 +54,7 @@ impl NationalSummary {
     }
 
     /// Areas by the outcome of their latest published full inspection, every outcome listed.
+    #[graphql(complexity = "cost::list(cost::MAX_ENUM_COUNTS, child_complexity)")]
     async fn by_latest_outcome(&self) -> Vec<OutcomeCount> {
         InspectionOutcome::iter()
             .map(|outcome| OutcomeCount {
@@ -74,6 +76,7 @@ impl NationalSummary {
     }
 
     /// Areas by ONS region, every region listed.
+    #[graphql(complexity = "cost::list(cost::MAX_ENUM_COUNTS, child_complexity)")]
     async fn by_region(&self) -> Vec<RegionCount> {
         self.summary
             .by_region
@@ -96,6 +99,7 @@ impl NationalSummary {
     }
 
     /// Areas by what is overdue, every item listed (an area can count under several).
+    #[graphql(complexity = "cost::list(cost::MAX_SCHEDULE_ITEMS, child_complexity)")]
     async fn overdue_items(&self) -> Vec<ScheduleItemCount> {
         ScheduleItem::ALL
             .into_iter()

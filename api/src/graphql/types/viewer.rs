@@ -1,5 +1,6 @@
 //! `Viewer`: who is calling, as the API sees them.
 
+use crate::graphql::cost;
 use async_graphql::{Context, Enum, Object, Result, ResultExt};
 
 use super::area::Area;
@@ -75,6 +76,7 @@ impl Organisation {
     }
 
     /// The areas it belongs to: its local authority's area, or every area its ICB serves.
+    #[graphql(complexity = "cost::list(cost::MAX_AREAS_PER_ICB, child_complexity)")]
     async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
         let areas = context::loader(ctx)?
             .load_many(self.area_ids.iter().map(|id| AreaById(*id)))

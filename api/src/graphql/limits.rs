@@ -1,0 +1,489 @@
+//! Bounds on what one request may make the server do. Before execution: the document's size in
+//! tokens, its aliases, root fields, directives per field and depth, the variables' size, and
+//! the query's [`cost`](super::cost). During execution: the fields resolved and the deadline.
+//! Every refusal carries its code and, where a client can act on it, the numbers.
+//!
+//! The transport attaches a [`Budget`] to each request; the websocket, which has none, gets
+//! one per operation with the same deadline.
+
+use std::{
+    any::TypeId,
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use apollo_parser::{Lexer, TokenKind};
+use async_graphql::{
+    ErrorExtensionValues, Request, Response, ServerError, ServerResult, ValidationResult, Value,
+    Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+        NextPrepareRequest, NextResolve, NextValidation, ResolveInfo,
+    },
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+};
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::{config::RequestLimits, error::Code};
+
+/// How many fields resolve between two looks at the clock.
+const FIELDS_PER_CLOCK_CHECK: usize = 256;
+
+/// What one request may still spend, shared between its transport and the schema.
+#[derive(Debug)]
+pub struct Budget {
+    deadline: Instant,
+    read_only: bool,
+    cost: AtomicUsize,
+    resolved: AtomicUsize,
+    /// Set once an execution limit is hit: every field still to resolve then fails at once,
+    /// so the whole tree unwinds instead of only the branch that noticed.
+    stopped: AtomicBool,
+    exceeded: Mutex<Option<Refusal>>,
+}
+
+impl Budget {
+    /// A request that must finish by `deadline`; a `read_only` one (HTTP GET) may not mutate.
+    pub fn new(deadline: Instant, read_only: bool) -> Arc<Self> {
+        Arc::new(Self {
+            deadline,
+            read_only,
+            cost: AtomicUsize::new(0),
+            resolved: AtomicUsize::new(0),
+            stopped: AtomicBool::new(false),
+            exceeded: Mutex::new(None),
+        })
+    }
+
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The query's cost, once it has validated.
+    pub fn cost(&self) -> Option<usize> {
+        Some(self.cost.load(Ordering::Relaxed)).filter(|cost| *cost > 0)
+    }
+
+    fn exceed(&self, refusal: Refusal) -> ServerError {
+        self.stopped.store(true, Ordering::Relaxed);
+        let error = refusal.to_server_error();
+        if let Ok(mut exceeded) = self.exceeded.lock() {
+            exceeded.get_or_insert(refusal);
+        }
+        error
+    }
+
+    fn take_exceeded(&self) -> Option<Refusal> {
+        self.exceeded
+            .lock()
+            .ok()
+            .and_then(|mut exceeded| exceeded.take())
+    }
+}
+
+/// Why a request was refused or stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the document has more than {limit} tokens")]
+    Tokens { limit: usize },
+    #[error("the document has {found} aliases; at most {limit} are allowed")]
+    Aliases { found: usize, limit: usize },
+    #[error("the operation selects {found} root fields; at most {limit} are allowed")]
+    RootFields { found: usize, limit: usize },
+    #[error("a field has {found} directives; at most {limit} are allowed")]
+    Directives { found: usize, limit: usize },
+    #[error("the query is {found} levels deep; at most {limit} are allowed")]
+    Depth { found: usize, limit: usize },
+    #[error("the query costs {cost}; at most {limit} is allowed (see extensions.cost)")]
+    Cost { cost: usize, limit: usize },
+    #[error("the variables take more than {limit} bytes")]
+    Variables { limit: usize },
+    #[error("the response would resolve more than {limit} fields; ask for less, or page")]
+    ResolvedFields { limit: usize },
+    #[error("the response would be larger than {limit} bytes; ask for less, or page")]
+    ResponseBytes { limit: usize },
+    #[error("the request ran past its deadline of {seconds} s and was stopped")]
+    Timeout { seconds: u64 },
+    #[error("mutations must be sent with POST")]
+    MutationOverGet,
+}
+
+impl Refusal {
+    pub fn code(&self) -> Code {
+        match self {
+            Refusal::Tokens { .. }
+            | Refusal::Aliases { .. }
+            | Refusal::RootFields { .. }
+            | Refusal::Directives { .. }
+            | Refusal::Depth { .. }
+            | Refusal::Cost { .. } => Code::QueryTooComplex,
+            Refusal::Variables { .. } => Code::RequestTooLarge,
+            Refusal::ResolvedFields { .. } | Refusal::ResponseBytes { .. } => {
+                Code::ResponseTooLarge
+            }
+            Refusal::Timeout { .. } => Code::Timeout,
+            Refusal::MutationOverGet => Code::MethodNotAllowed,
+        }
+    }
+
+    pub fn to_server_error(&self) -> ServerError {
+        let mut error = ServerError::new(self.to_string(), None);
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", self.code().as_str());
+        if let Refusal::Cost { cost, limit } = self {
+            extensions.set("cost", cost_extension(*cost, Some(*limit)));
+        }
+        error.extensions = Some(extensions);
+        error
+    }
+}
+
+/// Shopify's `extensions.cost` shape, so clients that budget against Shopify's API read ours.
+fn cost_extension(cost: usize, maximum: Option<usize>) -> Value {
+    let mut value = json!({ "requestedQueryCost": cost });
+    if let Some(maximum) = maximum {
+        value["maximumQueryCost"] = json!(maximum);
+    }
+    Value::from_json(value).unwrap_or(Value::Null)
+}
+
+/// Installs the limits on a schema; one [`LimitsExtension`] is made per request.
+pub struct Limits {
+    pub limits: RequestLimits,
+    pub request_timeout: Duration,
+}
+
+impl ExtensionFactory for Limits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(LimitsExtension {
+            limits: self.limits,
+            request_timeout: self.request_timeout,
+            budget: OnceLock::new(),
+            operation_name: OnceLock::new(),
+        })
+    }
+}
+
+struct LimitsExtension {
+    limits: RequestLimits,
+    request_timeout: Duration,
+    budget: OnceLock<Arc<Budget>>,
+    operation_name: OnceLock<Option<String>>,
+}
+
+impl LimitsExtension {
+    fn budget(&self) -> &Arc<Budget> {
+        self.budget
+            .get_or_init(|| Budget::new(Instant::now() + self.request_timeout, false))
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for LimitsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Some(budget) = attached_budget(&request) {
+            let _ = self.budget.set(budget);
+        }
+        let _ = self.operation_name.set(request.operation_name.clone());
+        let budget = self.budget();
+        if variables_exceed(&request.variables, self.limits.max_variables_bytes) {
+            return Err(budget.exceed(Refusal::Variables {
+                limit: self.limits.max_variables_bytes,
+            }));
+        }
+        if significant_tokens(&request.query, self.limits.max_tokens) > self.limits.max_tokens {
+            return Err(budget.exceed(Refusal::Tokens {
+                limit: self.limits.max_tokens,
+            }));
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let budget = self.budget();
+        let operation_name = self.operation_name.get().and_then(Option::as_deref);
+        check_shape(&document, &self.limits, operation_name, budget.read_only)
+            .map_err(|refusal| budget.exceed(refusal))?;
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let budget = self.budget();
+        let refusal = if result.depth > self.limits.max_depth {
+            Some(Refusal::Depth {
+                found: result.depth,
+                limit: self.limits.max_depth,
+            })
+        } else if result.complexity > self.limits.max_cost {
+            Some(Refusal::Cost {
+                cost: result.complexity,
+                limit: self.limits.max_cost,
+            })
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            return Err(vec![budget.exceed(refusal)]);
+        }
+        budget
+            .cost
+            .store(result.complexity.max(1), Ordering::Relaxed);
+        Ok(result)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let response = next.run(ctx, operation_name).await;
+        let budget = self.budget();
+        // A limit hit mid-way leaves a partial tree with holes; the client gets the refusal
+        // alone, and the memory of the partial tree goes now.
+        let mut response = match budget.take_exceeded() {
+            Some(refusal) => Response::from_errors(vec![refusal.to_server_error()]),
+            None => response,
+        };
+        if let Some(cost) = budget.cost() {
+            response
+                .extensions
+                .insert("cost".to_owned(), cost_extension(cost, None));
+        }
+        response
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let budget = self.budget();
+        if budget.stopped.load(Ordering::Relaxed) {
+            return Err(ServerError::new("stopped", None));
+        }
+        let resolved = budget.resolved.fetch_add(1, Ordering::Relaxed) + 1;
+        if resolved > self.limits.max_resolved_fields {
+            return Err(budget.exceed(Refusal::ResolvedFields {
+                limit: self.limits.max_resolved_fields,
+            }));
+        }
+        if resolved.is_multiple_of(FIELDS_PER_CLOCK_CHECK) && Instant::now() >= budget.deadline {
+            return Err(budget.exceed(Refusal::Timeout {
+                seconds: self.request_timeout.as_secs(),
+            }));
+        }
+        // Values already in memory resolve without ever waiting; spending the task's budget
+        // makes a long execution yield, so other requests and the deadline's timer still run.
+        tokio::task::consume_budget().await;
+        next.run(ctx, info).await
+    }
+}
+
+fn attached_budget(request: &Request) -> Option<Arc<Budget>> {
+    request
+        .data
+        .get(&TypeId::of::<Arc<Budget>>())
+        .and_then(|data| data.downcast_ref::<Arc<Budget>>())
+        .cloned()
+}
+
+fn variables_exceed(variables: &Variables, limit: usize) -> bool {
+    serde_json::to_vec(variables).map_or(true, |bytes| bytes.len() > limit)
+}
+
+/// The document's tokens that mean something (not whitespace, commas or comments), counted
+/// up to one past `limit`: lexing stops there, so an oversized document costs no more.
+fn significant_tokens(query: &str, limit: usize) -> usize {
+    Lexer::new(query)
+        .filter_map(Result::ok)
+        .filter(|token| {
+            !matches!(
+                token.kind(),
+                TokenKind::Whitespace | TokenKind::Comment | TokenKind::Comma | TokenKind::Eof
+            )
+        })
+        .take(limit.saturating_add(1))
+        .count()
+}
+
+/// Aliases and directives as written, across every operation and fragment; root fields of
+/// each operation with its fragments expanded; and no mutation over GET.
+fn check_shape(
+    document: &ExecutableDocument,
+    limits: &RequestLimits,
+    operation_name: Option<&str>,
+    read_only: bool,
+) -> Result<(), Refusal> {
+    let mut written = Written::default();
+    for (_, operation) in document.operations.iter() {
+        written.visit(&operation.node.selection_set.node);
+    }
+    for fragment in document.fragments.values() {
+        written.visit(&fragment.node.selection_set.node);
+    }
+    if written.aliases > limits.max_aliases {
+        return Err(Refusal::Aliases {
+            found: written.aliases,
+            limit: limits.max_aliases,
+        });
+    }
+    if written.most_directives > limits.max_directives {
+        return Err(Refusal::Directives {
+            found: written.most_directives,
+            limit: limits.max_directives,
+        });
+    }
+    for (name, operation) in document.operations.iter() {
+        let root_fields = root_fields(document, &operation.node.selection_set.node, 0);
+        if root_fields > limits.max_root_fields {
+            return Err(Refusal::RootFields {
+                found: root_fields,
+                limit: limits.max_root_fields,
+            });
+        }
+        let selected = operation_name.is_none_or(|wanted| name.is_some_and(|n| n == wanted));
+        if read_only && selected && operation.node.ty == OperationType::Mutation {
+            return Err(Refusal::MutationOverGet);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Written {
+    aliases: usize,
+    most_directives: usize,
+}
+
+impl Written {
+    fn visit(&mut self, selection_set: &SelectionSet) {
+        for selection in &selection_set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    self.aliases += usize::from(field.alias.is_some());
+                    self.most_directives = self.most_directives.max(field.directives.len());
+                    self.visit(&field.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.visit(&fragment.node.selection_set.node);
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+}
+
+/// The fields an operation selects at its root, through fragments. Fragment cycles are
+/// refused by validation later; the depth guard only keeps this walk finite until then.
+fn root_fields(document: &ExecutableDocument, selection_set: &SelectionSet, depth: usize) -> usize {
+    if depth > document.fragments.len() {
+        return 0;
+    }
+    selection_set
+        .items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(fragment) => {
+                root_fields(document, &fragment.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |fragment| {
+                    root_fields(document, &fragment.node.selection_set.node, depth + 1)
+                }),
+        })
+        .fold(0, usize::saturating_add)
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn shape(query: &str, read_only: bool) -> Result<(), Refusal> {
+        let limits = RequestLimits {
+            max_aliases: 2,
+            max_root_fields: 3,
+            max_directives: 1,
+            ..RequestLimits::default()
+        };
+        check_shape(&parse_query(query).unwrap(), &limits, None, read_only)
+    }
+
+    #[test]
+    fn tokens_are_counted_without_whitespace_commas_or_comments() {
+        assert_eq!(significant_tokens("{ a, b } # note", 100), 4);
+        assert_eq!(significant_tokens("{ a b c d e f }", 3), 4);
+    }
+
+    #[test]
+    fn aliases_are_counted_everywhere_they_are_written() {
+        assert_eq!(shape("{ a: x b: x }", false), Ok(()));
+        assert_eq!(
+            shape("{ a: x ...F } fragment F on Q { b: y { c: z } }", false),
+            Err(Refusal::Aliases { found: 3, limit: 2 })
+        );
+    }
+
+    #[test]
+    fn root_fields_count_through_fragments() {
+        assert_eq!(shape("{ a b c }", false), Ok(()));
+        assert_eq!(
+            shape("{ a ... on Q { b } ...F } fragment F on Q { c d }", false),
+            Err(Refusal::RootFields { found: 4, limit: 3 })
+        );
+    }
+
+    #[test]
+    fn a_cycle_of_fragments_does_not_hang_the_count() {
+        assert_eq!(
+            shape(
+                "{ ...F } fragment F on Q { a ...G } fragment G on Q { ...F }",
+                false
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn directives_are_limited_per_field() {
+        assert_eq!(
+            shape("{ a @include(if: true) @skip(if: false) }", false),
+            Err(Refusal::Directives { found: 2, limit: 1 })
+        );
+    }
+
+    #[test]
+    fn a_read_only_request_may_not_mutate() {
+        assert_eq!(shape("{ a }", true), Ok(()));
+        assert_eq!(shape("mutation { a }", true), Err(Refusal::MutationOverGet));
+        assert_eq!(shape("mutation { a }", false), Ok(()));
+    }
+}
