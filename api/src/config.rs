@@ -9,7 +9,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "api",
     version,
-    about = "GraphQL API for England's area SEND inspections"
+    about = "GraphQL API for England's area SEND inspections",
+    long_about = "GraphQL API for England's area SEND inspections.\n\nWith no subcommand it serves \
+                  (like `api serve`). Every setting is a flag or an environment variable, and \
+                  flags may come before or after the subcommand."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -67,29 +70,45 @@ pub struct Config {
     /// Database URL: a SQLite file (created if missing) or postgres://user@host/db.
     #[arg(
         long,
+        global = true,
         env = "DATABASE_URL",
         default_value = DEFAULT_DATABASE_URL,
         hide_env_values = true
     )]
     pub database_url: String,
     /// Most pooled database connections.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
     pub database_max_connections: u32,
     /// Milliseconds a request waits for a database connection before it fails as UNAVAILABLE.
-    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 750)]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 750
+    )]
     pub database_acquire_timeout_ms: u64,
     /// Address and port the HTTP server listens on.
-    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "LISTEN_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub listen_addr: SocketAddr,
     /// Log format: `text` for people, `json` for log collectors. Levels come from RUST_LOG.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
     pub limits: RequestLimits,
     #[command(flatten)]
     pub auth: AuthConfig,
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; then they are aborted.
-    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    #[arg(long, global = true, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
 }
 
@@ -130,37 +149,67 @@ impl Cli {
 #[derive(Debug, Clone, Copy, Args)]
 pub struct RequestLimits {
     /// Seconds a request may take; past it, execution stops with TIMEOUT (HTTP 503).
-    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "REQUEST_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
     pub request_timeout_secs: u64,
     /// Largest request body, in bytes.
-    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    #[arg(long, global = true, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
     /// Largest `variables` object, in bytes of JSON.
-    #[arg(long, env = "GRAPHQL_MAX_VARIABLES_BYTES", default_value_t = 16 * 1024)]
+    #[arg(long, global = true, env = "GRAPHQL_MAX_VARIABLES_BYTES", default_value_t = 16 * 1024)]
     pub max_variables_bytes: usize,
     /// Most tokens in a document (names, punctuation and values; not whitespace or comments).
-    #[arg(long, env = "GRAPHQL_MAX_TOKENS", default_value_t = 2_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "GRAPHQL_MAX_TOKENS",
+        default_value_t = 2_000
+    )]
     pub max_tokens: usize,
     /// Most aliases in a document.
-    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 30)]
+    #[arg(long, global = true, env = "GRAPHQL_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
     /// Most root fields an operation selects (fragments expanded).
-    #[arg(long, env = "GRAPHQL_MAX_ROOT_FIELDS", default_value_t = 20)]
+    #[arg(
+        long,
+        global = true,
+        env = "GRAPHQL_MAX_ROOT_FIELDS",
+        default_value_t = 20
+    )]
     pub max_root_fields: usize,
     /// Most directives on one field.
-    #[arg(long, env = "GRAPHQL_MAX_DIRECTIVES_PER_FIELD", default_value_t = 4)]
+    #[arg(
+        long,
+        global = true,
+        env = "GRAPHQL_MAX_DIRECTIVES_PER_FIELD",
+        default_value_t = 4
+    )]
     pub max_directives: usize,
     /// Deepest query accepted. The standard introspection query needs 15.
-    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = 16)]
+    #[arg(long, global = true, env = "GRAPHQL_MAX_DEPTH", default_value_t = 16)]
     pub max_depth: usize,
     /// Largest query cost accepted (see the README's cost model).
-    #[arg(long, env = "GRAPHQL_MAX_COST", default_value_t = 25_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "GRAPHQL_MAX_COST",
+        default_value_t = 25_000
+    )]
     pub max_cost: usize,
     /// Most fields one response may resolve (list items count one by one).
-    #[arg(long, env = "GRAPHQL_MAX_RESOLVED_FIELDS", default_value_t = 100_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "GRAPHQL_MAX_RESOLVED_FIELDS",
+        default_value_t = 100_000
+    )]
     pub max_resolved_fields: usize,
     /// Largest response body, in bytes.
-    #[arg(long, env = "GRAPHQL_MAX_RESPONSE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    #[arg(long, global = true, env = "GRAPHQL_MAX_RESPONSE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_response_bytes: usize,
 }
 
@@ -178,32 +227,51 @@ impl Default for RequestLimits {
 
 /// How bearer tokens are verified. Configure one key source; issuer and audience are then
 /// required and always checked.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct AuthConfig {
     /// HS256 shared secret, at least 32 bytes (development and tests).
-    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    #[arg(long, global = true, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// PEM file with the RSA (RS256) or EC P-256 (ES256) public key tokens are signed with.
-    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    #[arg(long, global = true, env = "JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<PathBuf>,
     /// JSON Web Key Set file (RS256 and ES256 keys, chosen by the token's `kid`).
-    #[arg(long, env = "JWT_JWKS_FILE")]
+    #[arg(long, global = true, env = "JWT_JWKS_FILE")]
     pub jwt_jwks_file: Option<PathBuf>,
     /// JSON Web Key Set URL of the identity provider, cached and refreshed.
-    #[arg(long, env = "JWT_JWKS_URL")]
+    #[arg(long, global = true, env = "JWT_JWKS_URL")]
     pub jwt_jwks_url: Option<String>,
     /// Seconds between refreshes of JWT_JWKS_URL (it is also refetched for an unknown `kid`).
-    #[arg(long, env = "JWT_JWKS_REFRESH_SECS", default_value_t = 300)]
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_JWKS_REFRESH_SECS",
+        default_value_t = 300
+    )]
     pub jwt_jwks_refresh_secs: u64,
     /// Fewest seconds between refetches of JWT_JWKS_URL caused by tokens with an unknown `kid`.
-    #[arg(long, env = "JWT_JWKS_MIN_REFETCH_SECS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_JWKS_MIN_REFETCH_SECS",
+        default_value_t = 10
+    )]
     pub jwt_jwks_min_refetch_secs: u64,
     /// The `iss` every token must carry.
-    #[arg(long, env = "JWT_ISSUER")]
+    #[arg(long, global = true, env = "JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
     /// The `aud` every token must carry.
-    #[arg(long, env = "JWT_AUDIENCE")]
+    #[arg(long, global = true, env = "JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
+    /// Longest token lifetime accepted, in seconds, from `iat` (or from now without one).
+    #[arg(long, global = true, env = "JWT_MAX_TTL_SECS", default_value_t = 24 * 60 * 60)]
+    pub jwt_max_ttl_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Config::default().auth
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -174,6 +174,28 @@ async fn every_kind_of_invalid_token_is_refused_with_401() {
             ),
         ),
         ("oversized", format!("Bearer {}", "a".repeat(9000))),
+        (
+            "empty subject",
+            format!("Bearer {}", sign(&with(json!({ "sub": "  " })))),
+        ),
+        (
+            "over-long subject",
+            format!("Bearer {}", sign(&with(json!({ "sub": "s".repeat(256) })))),
+        ),
+        (
+            "ten-year lifetime",
+            format!(
+                "Bearer {}",
+                sign(&with(json!({ "exp": now() + 10 * 365 * 86_400 })))
+            ),
+        ),
+        (
+            "over a day to live and no iat",
+            format!(
+                "Bearer {}",
+                sign(&with(json!({ "iat": null, "exp": now() + 86_400 + 3_600 })))
+            ),
+        ),
     ];
     for (case, authorization) in cases {
         assert_unauthenticated(&app, &authorization, case).await;
@@ -187,6 +209,30 @@ async fn a_token_without_the_none_algorithm_trick_is_refused() {
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims().to_string());
     assert_unauthenticated(&app, &format!("Bearer {header}.{payload}."), "alg none").await;
+}
+
+#[tokio::test]
+async fn a_lower_case_org_code_is_normalised_once_at_the_boundary() {
+    let app = TestApp::spawn().await;
+    let partner = sign(&with(
+        json!({ "role": "local_partner", "org_code": "e09000033" }),
+    ));
+
+    let data = app.data_as(&partner, VIEWER, json!({})).await;
+
+    assert_eq!(data["viewer"]["organisation"]["code"], "E09000033");
+    assert_eq!(
+        data["viewer"]["organisation"]["areas"],
+        json!([{ "code": "E09000033" }])
+    );
+}
+
+#[tokio::test]
+async fn a_token_that_lives_a_day_is_accepted() {
+    let app = TestApp::spawn().await;
+    let day = sign(&with(json!({ "exp": now() + 86_400 })));
+    let data = app.data_as(&day, VIEWER, json!({})).await;
+    assert_eq!(data["viewer"]["role"], "OFSTED");
 }
 
 #[tokio::test]
@@ -309,4 +355,56 @@ fn the_token_subcommand_refuses_without_a_secret_or_with_an_unknown_role() {
     let bad_role =
         token_command(&["--jwt-secret", TEST_SECRET, "token", "--role", "admin"]).unwrap_err();
     assert!(bad_role.to_string().contains("admin"), "{bad_role}");
+}
+
+#[test]
+fn the_token_subcommand_refuses_what_the_server_would_refuse() {
+    let refusals = [
+        (
+            vec!["--jwt-secret", "", "token", "--role", "ofsted"],
+            "JWT_SECRET",
+        ),
+        (
+            vec!["--jwt-secret", "short", "token", "--role", "ofsted"],
+            "JWT_SECRET",
+        ),
+        (
+            vec![
+                "--jwt-secret",
+                TEST_SECRET,
+                "token",
+                "--role",
+                "local_partner",
+            ],
+            "--org-code",
+        ),
+        (
+            vec![
+                "token",
+                "--role",
+                "local_partner",
+                "--org-code",
+                "QHM",
+                "--jwt-secret",
+                TEST_SECRET,
+            ],
+            "QHM",
+        ),
+        (
+            vec![
+                "token",
+                "--role",
+                "dfe",
+                "--ttl",
+                "30d",
+                "--jwt-secret",
+                TEST_SECRET,
+            ],
+            "JWT_MAX_TTL_SECS",
+        ),
+    ];
+    for (args, expected) in refusals {
+        let error = token_command(&args).unwrap_err().to_string();
+        assert!(error.contains(expected), "{args:?}: {error}");
+    }
 }

@@ -17,7 +17,7 @@ use super::Rejection;
 use crate::config::AuthConfig;
 
 /// HMAC secrets shorter than this are refused at start-up.
-const MIN_SECRET_BYTES: usize = 32;
+pub(super) const MIN_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyConfigError {

@@ -19,6 +19,7 @@ use keys::Keys;
 
 use crate::{
     config::{AuthConfig, TokenArgs},
+    domain::codes::OrganisationCode,
     error::AppError,
     policy::{Caller, Role, Viewer},
     service::reference,
@@ -26,6 +27,8 @@ use crate::{
 
 /// Tokens longer than this are refused unread.
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// The longest `sub` accepted: identity providers' subjects are UUIDs or e-mail-like names.
+const MAX_SUBJECT_BYTES: usize = 255;
 /// Clock skew tolerated on `exp`, `nbf` and `iat` (the issue allows at most 60 s).
 const LEEWAY_SECS: u64 = 30;
 
@@ -48,6 +51,10 @@ pub enum Rejection {
     KeySet(String),
     #[error("the token was issued in the future")]
     IssuedInFuture,
+    #[error("the token's subject is empty or longer than {MAX_SUBJECT_BYTES} bytes")]
+    Subject,
+    #[error("the token lives longer than the {0} s allowed")]
+    Lifetime(u64),
     #[error("unknown role `{0}`")]
     UnknownRole(String),
     #[error("a local partner token needs the org_code of a known local authority or ICB")]
@@ -87,6 +94,7 @@ pub struct Authenticator {
     keys: Option<Keys>,
     issuer: String,
     audience: String,
+    max_ttl_secs: u64,
 }
 
 impl Authenticator {
@@ -99,6 +107,7 @@ impl Authenticator {
             keys,
             issuer: config.jwt_issuer.clone().unwrap_or_default(),
             audience: config.jwt_audience.clone().unwrap_or_default(),
+            max_ttl_secs: config.jwt_max_ttl_secs,
         })
     }
 
@@ -136,8 +145,18 @@ impl Authenticator {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)?.claims;
-        if claims.iat.is_some_and(|iat| iat > now() + LEEWAY_SECS) {
+        let now = now();
+        if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS) {
             return Err(Rejection::IssuedInFuture);
+        }
+        if claims.sub.trim().is_empty() || claims.sub.len() > MAX_SUBJECT_BYTES {
+            return Err(Rejection::Subject);
+        }
+        // A stolen long-lived token stays useful for as long as it lives: measure from when it
+        // was issued, or from now for a token that does not say.
+        let lifetime = claims.exp.saturating_sub(claims.iat.unwrap_or(now));
+        if lifetime > self.max_ttl_secs + LEEWAY_SECS {
+            return Err(Rejection::Lifetime(self.max_ttl_secs));
         }
         Ok(claims)
     }
@@ -171,11 +190,16 @@ async fn caller(
         .as_deref()
         .is_some_and(|scope| scope.split_whitespace().any(|s| s == "write"));
     let (organisation, area_ids) = if role == Role::LocalPartner {
-        let code = claims.org_code.ok_or(Rejection::Organisation)?;
+        let code = claims
+            .org_code
+            .as_deref()
+            .map(OrganisationCode::parse)
+            .and_then(Result::ok)
+            .ok_or(Rejection::Organisation)?;
         let areas = reference::areas_of_organisation(db, &code, today)
             .await?
             .ok_or(Rejection::Organisation)?;
-        (Some(code), areas)
+        (Some(code.to_string()), areas)
     } else {
         (None, Vec::new())
     };
@@ -215,8 +239,30 @@ pub fn mint(config: &AuthConfig, claims: &Claims) -> anyhow::Result<String> {
     )?)
 }
 
-/// The `api token` subcommand: a token from its arguments, signed with the HS256 secret.
+/// The `api token` subcommand: a token from its arguments, signed with the HS256 secret. It
+/// refuses what the server would refuse, so a developer learns it here rather than from a 401.
 pub fn development_token(config: &AuthConfig, args: &TokenArgs) -> anyhow::Result<String> {
+    let secret = config.jwt_secret.as_deref().unwrap_or_default();
+    anyhow::ensure!(
+        secret.len() >= keys::MIN_SECRET_BYTES,
+        "JWT_SECRET must be set and at least {} bytes",
+        keys::MIN_SECRET_BYTES
+    );
+    anyhow::ensure!(
+        !args.subject.trim().is_empty() && args.subject.len() <= MAX_SUBJECT_BYTES,
+        "--subject must be 1 to {MAX_SUBJECT_BYTES} bytes"
+    );
+    anyhow::ensure!(
+        args.ttl.as_secs() <= config.jwt_max_ttl_secs,
+        "--ttl is longer than JWT_MAX_TTL_SECS ({} s)",
+        config.jwt_max_ttl_secs
+    );
+    if role(&args.role).map_err(|error| anyhow::anyhow!("{error}"))? == Role::LocalPartner {
+        let code = args.org_code.as_deref().ok_or_else(|| {
+            anyhow::anyhow!("a local_partner token needs --org-code (an LA's or ICB's ONS code)")
+        })?;
+        OrganisationCode::parse(code)?;
+    }
     let issued_at = now();
     let claims = Claims {
         sub: args.subject.clone(),

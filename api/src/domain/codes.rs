@@ -11,6 +11,8 @@ pub enum CodeError {
     LocalAuthority(String),
     #[error("`{0}` is neither an ICB's ONS code (E54 and six digits) nor an NHS ODS code")]
     IntegratedCareBoard(String),
+    #[error("`{0}` is not the ONS code of a local authority (E06, E08, E09, E10) or ICB (E54)")]
+    Organisation(String),
 }
 
 /// The ONS code of an upper-tier local authority, e.g. `E06000001`.
@@ -34,7 +36,7 @@ impl LocalAuthorityCode {
         if valid_series && is_gss_shaped(&code) {
             Ok(Self(code))
         } else {
-            Err(CodeError::LocalAuthority(raw.to_owned()))
+            Err(CodeError::LocalAuthority(super::echo(raw)))
         }
     }
 
@@ -70,7 +72,36 @@ impl IcbCode {
         } else if (3..=5).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric()) {
             Ok(Self::Ods(code))
         } else {
-            Err(CodeError::IntegratedCareBoard(raw.to_owned()))
+            Err(CodeError::IntegratedCareBoard(super::echo(raw)))
+        }
+    }
+}
+
+/// A local partner's organisation, by its ONS code: a local authority or an ICB. Parsed once
+/// where a token enters, so the rest of the code sees only the normalised form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrganisationCode {
+    LocalAuthority(LocalAuthorityCode),
+    IntegratedCareBoard(IcbCode),
+}
+
+impl OrganisationCode {
+    pub fn parse(raw: &str) -> Result<Self, CodeError> {
+        if let Ok(code) = LocalAuthorityCode::parse(raw) {
+            return Ok(Self::LocalAuthority(code));
+        }
+        match IcbCode::parse(raw) {
+            Ok(code @ IcbCode::Ons(_)) => Ok(Self::IntegratedCareBoard(code)),
+            _ => Err(CodeError::Organisation(super::echo(raw))),
+        }
+    }
+}
+
+impl fmt::Display for OrganisationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LocalAuthority(code) => code.fmt(f),
+            Self::IntegratedCareBoard(IcbCode::Ons(code) | IcbCode::Ods(code)) => f.write_str(code),
         }
     }
 }
@@ -82,6 +113,17 @@ fn is_gss_shaped(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_organisation_code_is_normalised_once_and_must_be_an_ons_code() {
+        let la = OrganisationCode::parse(" e09000033 ").unwrap();
+        assert_eq!(la.to_string(), "E09000033");
+        let icb = OrganisationCode::parse("e54000050").unwrap();
+        assert_eq!(icb.to_string(), "E54000050");
+        for refused in ["QHM", "E07000001", "", "E0900003"] {
+            assert!(OrganisationCode::parse(refused).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn local_authority_codes_of_every_upper_tier_series_parse() {

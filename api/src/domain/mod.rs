@@ -5,3 +5,26 @@
 
 pub mod codes;
 pub mod schedule;
+
+/// The longest prefix of a caller's input that an error message repeats.
+pub const ECHO_LIMIT: usize = 64;
+
+/// At most [`ECHO_LIMIT`] characters of a caller's input, for an error message: enough to
+/// recognise it, never enough to reflect a large payload back.
+pub fn echo(input: &str) -> String {
+    match input.char_indices().nth(ECHO_LIMIT) {
+        Some((cut, _)) => format!("{}…", &input[..cut]),
+        None => input.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_echo_keeps_a_short_prefix_only() {
+        assert_eq!(echo("short"), "short");
+        assert_eq!(echo(&"é".repeat(60_000)).chars().count(), ECHO_LIMIT + 1);
+    }
+}

@@ -23,6 +23,7 @@ use tracing::Instrument as _;
 
 use super::{AppState, AuthFailure, REQUEST_ID, authenticate};
 use crate::{
+    domain::echo,
     error::Code,
     graphql::{Budget, Refusal, for_viewer},
 };
@@ -30,8 +31,6 @@ use crate::{
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// What a client told to back off should wait, when nothing more precise is known.
 const RETRY_AFTER_SECS: u64 = 1;
-/// The longest prefix of a client's input an error message repeats.
-pub const ECHO_LIMIT: usize = 64;
 
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let deadline = Instant::now() + state.limits.request_timeout();
@@ -219,14 +218,6 @@ fn is_json(headers: &HeaderMap) -> bool {
     media_type_is_json && charset_is_utf8
 }
 
-/// At most [`ECHO_LIMIT`] characters of a client's input, for an error message.
-pub fn echo(input: &str) -> String {
-    match input.char_indices().nth(ECHO_LIMIT) {
-        Some((cut, _)) => format!("{}…", &input[..cut]),
-        None => input.to_owned(),
-    }
-}
-
 /// How to answer one request: in the media type it accepts, with its request id on errors.
 struct Reply {
     graphql_response: bool,
@@ -411,13 +402,6 @@ fn to_bounded_json(value: &impl serde::Serialize, limit: usize) -> Option<Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_echo_keeps_a_short_prefix_only() {
-        assert_eq!(echo("short"), "short");
-        let long = "x".repeat(60_000);
-        assert_eq!(echo(&long).chars().count(), ECHO_LIMIT + 1);
-    }
 
     #[test]
     fn json_with_a_charset_other_than_utf8_is_refused() {

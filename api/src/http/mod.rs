@@ -29,8 +29,6 @@ use tracing::Level;
 
 use crate::{auth::Authenticator, config::RequestLimits, graphql::AppSchema, policy::Viewer};
 
-pub use graphql::echo;
-
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 #[derive(Clone)]

@@ -34,7 +34,12 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Result<Self, AppError> {
-        let invalid = || AppError::BadInput(format!("`{raw}` is not a valid cursor"));
+        let invalid = || {
+            AppError::BadInput(format!(
+                "`{}` is not a valid cursor",
+                crate::domain::echo(raw)
+            ))
+        };
         let json = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
         let (key, id): (String, i32) = serde_json::from_slice(&json).map_err(|_| invalid())?;
         Ok(Self { key, id })

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::scope::visible;
 use crate::{
-    domain::codes::{IcbCode, LocalAuthorityCode},
+    domain::codes::{IcbCode, OrganisationCode},
     error::AppError,
     policy::Viewer,
 };
@@ -108,30 +108,27 @@ pub async fn current_icbs_of_areas(
 /// every area its ICB serves. `None` when the code names no known LA or ICB.
 pub async fn areas_of_organisation(
     db: &DatabaseConnection,
-    code: &str,
+    code: &OrganisationCode,
     on: NaiveDate,
 ) -> Result<Option<Vec<i32>>, AppError> {
     // Reference data is public, so the lookup needs no particular viewer.
     let viewer = &Viewer::Public;
-    if let Ok(la_code) = LocalAuthorityCode::parse(code) {
-        let area = visible::<area::Entity>(viewer)
-            .inner_join(local_authority::Entity)
-            .filter(local_authority::Column::OnsCode.eq(la_code.canonical()))
-            .one(db)
-            .await?;
-        return Ok(area.map(|area| vec![area.id]));
-    }
-    let Ok(icb_code @ IcbCode::Ons(_)) = IcbCode::parse(code) else {
-        return Ok(None);
+    let icb_code = match code {
+        OrganisationCode::LocalAuthority(la_code) => {
+            let area = visible::<area::Entity>(viewer)
+                .inner_join(local_authority::Entity)
+                .filter(local_authority::Column::OnsCode.eq(la_code.canonical()))
+                .one(db)
+                .await?;
+            return Ok(area.map(|area| vec![area.id]));
+        }
+        OrganisationCode::IntegratedCareBoard(icb_code) => icb_code,
     };
-    if integrated_care_board(viewer, db, &icb_code)
-        .await?
-        .is_none()
-    {
+    if integrated_care_board(viewer, db, icb_code).await?.is_none() {
         return Ok(None);
     }
     let areas = visible::<area::Entity>(viewer)
-        .filter(area::Column::Id.in_subquery(areas_served_by(viewer, &icb_code, on)))
+        .filter(area::Column::Id.in_subquery(areas_served_by(viewer, icb_code, on)))
         .all(db)
         .await?;
     Ok(Some(areas.into_iter().map(|area| area.id).collect()))
