@@ -1,7 +1,7 @@
 //! The HTTP surface: content types, limits, error codes, GraphiQL and health.
 
 use reqwest::{StatusCode, header};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
@@ -40,6 +40,11 @@ async fn batches_and_malformed_bodies_are_bad_requests() {
     for body in [
         r#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#,
         "{not json",
+        r#"{"variables":{}}"#,
+        r#"{"query":1}"#,
+        r#"{"query":"{ __typename }","variables":[]}"#,
+        r#"{"query":"{ __typename }","operationName":7}"#,
+        r#"{"query":"{ __typename }","extensions":"x"}"#,
     ] {
         let response = app
             .client
@@ -159,6 +164,144 @@ async fn oversized_bodies_are_refused() {
         .unwrap();
 
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "REQUEST_TOO_LARGE");
+}
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+async fn post_accepting(app: &TestApp, accept: &str, body: Value) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header(header::ACCEPT, accept)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn request_errors_are_400_without_data_for_graphql_response_clients_and_200_for_json_ones() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (json!({ "query": "{ areas { " }), "GRAPHQL_PARSE_FAILED"),
+        (json!({ "query": "{ aeras }" }), "GRAPHQL_VALIDATION_FAILED"),
+        (
+            json!({ "query": "query A { __typename } query B { __typename }" }),
+            "OPERATION_RESOLUTION_FAILURE",
+        ),
+        (
+            json!({ "query": "query A { __typename }", "operationName": "C" }),
+            "OPERATION_RESOLUTION_FAILURE",
+        ),
+    ];
+    for (request, code) in cases {
+        let (status, body) = post_accepting(&app, GRAPHQL_RESPONSE, request.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{request}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+        assert!(body.get("data").is_none(), "{body}");
+        assert!(body["errors"][0]["extensions"]["requestId"].is_string());
+
+        let (status, body) = post_accepting(&app, "application/json", request.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{request}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn get_runs_queries_for_json_clients_and_refuses_mutations() {
+    let app = TestApp::spawn().await;
+    let get = |query: &'static str| {
+        app.client
+            .get(app.url("/graphql"))
+            .header(header::ACCEPT, "application/json")
+            .query(&[("query", query), ("variables", r#"{"code":"E06000001"}"#)])
+            .send()
+    };
+
+    let query = get("query ($code: String!) { area(code: $code) { name } }")
+        .await
+        .unwrap();
+    let mutation = get("mutation { __typename }").await.unwrap();
+    let no_query = app
+        .client
+        .get(app.url("/graphql"))
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(query.status(), StatusCode::OK);
+    let body: Value = query.json().await.unwrap();
+    assert_eq!(body["data"]["area"]["name"], "Hartlepool");
+    assert_eq!(mutation.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(mutation.headers().contains_key(header::ALLOW));
+    let body: Value = mutation.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "METHOD_NOT_ALLOWED"
+    );
+    assert_eq!(no_query.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_error_echoes_only_a_short_prefix_of_the_input() {
+    let app = TestApp::spawn().await;
+    let huge = "E".repeat(60 * 1024);
+
+    let (_, body) = app
+        .post(
+            &format!("{{ area(code: \"{huge}\") {{ name }} }}"),
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.len() < 300, "{} bytes", message.len());
+}
+
+#[tokio::test]
+async fn liveness_and_readiness_answer_and_readiness_follows_the_database() {
+    let app = TestApp::spawn().await;
+    let status = |path: &'static str| {
+        let request = app.client.get(app.url(path)).send();
+        async move { request.await.unwrap().status() }
+    };
+
+    assert_eq!(status("/health/live").await, StatusCode::OK);
+    assert_eq!(status("/health/ready").await, StatusCode::OK);
+    app.db.clone().close().await.unwrap();
+    let started = std::time::Instant::now();
+    let ready = status("/health/ready").await;
+    let (graphql_status, body) = app
+        .post("{ area(code: \"E06000001\") { name } }", json!({}))
+        .await;
+
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(status("/health/live").await, StatusCode::OK);
+    assert_eq!(graphql_status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE");
+}
+
+#[tokio::test]
+async fn responses_are_compressed_for_clients_that_accept_it() {
+    let app = TestApp::spawn().await;
+    for encoding in ["gzip", "br"] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header(header::ACCEPT_ENCODING, encoding)
+            .json(&json!({ "query": "{ areas(first: 200) { nodes { code name region } } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], encoding);
+    }
 }
 
 #[tokio::test]

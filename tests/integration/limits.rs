@@ -287,3 +287,94 @@ async fn a_panic_is_an_internal_error_with_the_request_id_and_the_server_goes_on
     let (status, _) = app.post("{ __typename }", json!({})).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// The largest number of `child` rows sharing one `parent` value.
+async fn most_per(app: &TestApp, table: &str, parent: &str, condition: &str) -> usize {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = format!(
+        "SELECT COALESCE(MAX(n), 0) AS most FROM \
+         (SELECT COUNT(*) AS n FROM {table} WHERE {condition} GROUP BY {parent}) AS counts"
+    );
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    let most: i64 = row.try_get("", "most").unwrap();
+    usize::try_from(most).unwrap()
+}
+
+#[tokio::test]
+async fn the_cost_models_bounds_hold_for_the_reference_and_demo_data() {
+    use api::graphql::cost;
+    let app = TestApp::spawn_with_demo().await;
+    let current = "valid_to IS NULL AND integrated_care_board_id IS NOT NULL";
+    let bounds = [
+        (
+            "partnership_membership",
+            "area_id",
+            current,
+            cost::MAX_ICBS_PER_AREA,
+        ),
+        (
+            "partnership_membership",
+            "integrated_care_board_id",
+            current,
+            cost::MAX_AREAS_PER_ICB,
+        ),
+        (
+            "partnership_membership",
+            "area_id",
+            "1 = 1",
+            cost::MAX_MEMBERSHIPS_PER_AREA,
+        ),
+        (
+            "inspection",
+            "area_id",
+            "1 = 1",
+            cost::MAX_INSPECTIONS_PER_AREA,
+        ),
+        (
+            "recommendation",
+            "inspection_id",
+            "1 = 1",
+            cost::MAX_RECOMMENDATIONS_PER_INSPECTION,
+        ),
+        (
+            "strategic_plan",
+            "area_id",
+            "1 = 1",
+            cost::MAX_STRATEGIC_PLANS_PER_AREA,
+        ),
+        (
+            "priority_action_plan",
+            "area_id",
+            "1 = 1",
+            cost::MAX_PRIORITY_ACTION_PLANS_PER_AREA,
+        ),
+        (
+            "priority_action",
+            "priority_action_plan_id",
+            "1 = 1",
+            cost::MAX_ACTIONS_PER_PLAN,
+        ),
+        (
+            "engagement_meeting",
+            "area_id",
+            "1 = 1",
+            cost::MAX_ENGAGEMENT_MEETINGS_PER_AREA,
+        ),
+        (
+            "intervention",
+            "area_id",
+            "1 = 1",
+            cost::MAX_INTERVENTIONS_PER_AREA,
+        ),
+    ];
+    for (table, parent, condition, bound) in bounds {
+        let most = most_per(&app, table, parent, condition).await;
+        assert!(most > 0, "{table} has no rows to check");
+        assert!(most <= bound, "{table} per {parent}: {most} > {bound}");
+    }
+}

@@ -3,7 +3,7 @@
 //! Depends on services, never on the database directly; `http` knows only [`build_schema`] and
 //! [`for_viewer`].
 
-mod cost;
+pub mod cost;
 mod error;
 mod id;
 mod limits;
