@@ -56,6 +56,8 @@ async fn main() -> anyhow::Result<()> {
         listen_addr: "127.0.0.1:0".parse()?,
         ..api::config::Config::default()
     };
+    // One client sends every request: the benchmark measures serving, not the rate limiter.
+    config.limits.rate_limit_cost_per_second = 0;
     let db = api::db::connect(
         &config.database_url,
         config.database_max_connections,

@@ -211,6 +211,22 @@ pub struct RequestLimits {
     /// Largest response body, in bytes.
     #[arg(long, global = true, env = "GRAPHQL_MAX_RESPONSE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_response_bytes: usize,
+    /// Query cost each caller's bucket regains per second; 0 turns rate limiting off.
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_COST_PER_SECOND",
+        default_value_t = 2_000
+    )]
+    pub rate_limit_cost_per_second: u32,
+    /// Query cost each caller's bucket holds (raised to GRAPHQL_MAX_COST if lower).
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_BURST",
+        default_value_t = 50_000
+    )]
+    pub rate_limit_burst: u32,
 }
 
 impl RequestLimits {

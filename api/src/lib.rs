@@ -12,6 +12,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod policy;
+pub mod rate_limit;
 pub mod service;
 pub mod telemetry;
 
@@ -42,7 +43,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(token) => println!("{}", auth::development_token(&config.auth, &token)?),
         Command::ExportSchema { output } => {
-            let sdl = graphql::build_schema(DatabaseConnection::default(), config.limits).sdl();
+            let sdl = graphql::build_schema(
+                DatabaseConnection::default(),
+                config.limits,
+                rate_limiter(&config),
+            )
+            .sdl();
             match output {
                 Some(path) => std::fs::write(&path, sdl)
                     .with_context(|| format!("cannot write {}", path.display()))?,
@@ -55,14 +61,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// The router over a prepared database, as `serve` runs it and as tests spawn it.
 pub fn app(config: &Config, db: DatabaseConnection) -> Result<axum::Router, auth::KeyConfigError> {
-    let schema = graphql::build_schema(db.clone(), config.limits);
+    let rate_limiter = rate_limiter(config);
+    rate_limiter.spawn_cleanup();
+    let schema = graphql::build_schema(db.clone(), config.limits, rate_limiter.clone());
     let authenticator = std::sync::Arc::new(auth::Authenticator::from_config(&config.auth)?);
     Ok(http::router(http::AppState {
         schema,
         db,
         authenticator,
         limits: config.limits,
+        rate_limiter,
     }))
+}
+
+fn rate_limiter(config: &Config) -> std::sync::Arc<rate_limit::RateLimiter> {
+    rate_limit::RateLimiter::new(
+        config.limits.rate_limit_cost_per_second,
+        config.limits.rate_limit_burst,
+        config.limits.max_cost,
+    )
 }
 
 async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {

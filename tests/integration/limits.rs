@@ -378,3 +378,58 @@ async fn the_cost_models_bounds_hold_for_the_reference_and_demo_data() {
         assert!(most <= bound, "{table} per {parent}: {most} > {bound}");
     }
 }
+
+#[tokio::test]
+async fn each_caller_spends_its_own_bucket_of_query_cost() {
+    let limits = RequestLimits {
+        max_cost: 100,
+        rate_limit_burst: 100,
+        rate_limit_cost_per_second: 1,
+        ..RequestLimits::default()
+    };
+    let app = TestApp::spawn_configured(false, with_limits(limits)).await;
+    // 10 for the root, 4 × 12 + 1 for the ICBs: 59.
+    let query = "{ area(code: \"E06000001\") { icbs { code odsCode name nhsRegion id \
+                 c1: code c2: code c3: code c4: code c5: code c6: code c7: code } } }";
+    let send = |token: Option<String>| {
+        let mut request = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": query }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+
+    let first = send(None).await.unwrap();
+    let second = send(None).await.unwrap();
+    let other_caller = send(Some(crate::support::token("dfe", None, "read")))
+        .await
+        .unwrap();
+
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["ratelimit-policy"], "\"cost\";q=100;w=100");
+    let state = first.headers()["ratelimit"].to_str().unwrap().to_owned();
+    let body: Value = first.json().await.unwrap();
+    let spent = body["extensions"]["cost"]["requestedQueryCost"]
+        .as_u64()
+        .unwrap();
+    let left = body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+        .as_u64()
+        .unwrap();
+    assert!(spent > 50 && left == 100 - spent, "{body}");
+    assert!(state.starts_with(&format!("\"cost\";r={left};")), "{state}");
+
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = second.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1, "{retry_after}");
+    let body: Value = second.json().await.unwrap();
+    assert_eq!(first_error(&body)["extensions"]["code"], "RATE_LIMITED");
+
+    assert_eq!(other_caller.status(), StatusCode::OK);
+}

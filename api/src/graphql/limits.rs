@@ -28,7 +28,12 @@ use async_graphql::{
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::{config::RequestLimits, error::Code};
+use super::RequestScope;
+use crate::{
+    config::RequestLimits,
+    error::Code,
+    rate_limit::{Charge, RateLimiter, whole_seconds},
+};
 
 /// How many fields resolve between two looks at the clock.
 const FIELDS_PER_CLOCK_CHECK: usize = 256;
@@ -44,6 +49,8 @@ pub struct Budget {
     /// so the whole tree unwinds instead of only the branch that noticed.
     stopped: AtomicBool,
     exceeded: Mutex<Option<Refusal>>,
+    /// The caller's bucket after the latest charge.
+    charge: Mutex<Option<Charge>>,
 }
 
 impl Budget {
@@ -56,6 +63,7 @@ impl Budget {
             resolved: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
             exceeded: Mutex::new(None),
+            charge: Mutex::new(None),
         })
     }
 
@@ -66,6 +74,17 @@ impl Budget {
     /// The query's cost, once it has validated.
     pub fn cost(&self) -> Option<usize> {
         Some(self.cost.load(Ordering::Relaxed)).filter(|cost| *cost > 0)
+    }
+
+    /// What the caller's bucket said last, for the transport's headers.
+    pub fn charge(&self) -> Option<Charge> {
+        self.charge.lock().ok().and_then(|charge| *charge)
+    }
+
+    pub fn record_charge(&self, charge: Charge) {
+        if let Ok(mut last) = self.charge.lock() {
+            *last = Some(charge);
+        }
     }
 
     fn exceed(&self, refusal: Refusal) -> ServerError {
@@ -110,6 +129,8 @@ pub enum Refusal {
     Timeout { seconds: u64 },
     #[error("mutations must be sent with POST")]
     MutationOverGet,
+    #[error("the query-cost budget is spent; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 impl Refusal {
@@ -127,6 +148,7 @@ impl Refusal {
             }
             Refusal::Timeout { .. } => Code::Timeout,
             Refusal::MutationOverGet => Code::MethodNotAllowed,
+            Refusal::RateLimited { .. } => Code::RateLimited,
         }
     }
 
@@ -134,8 +156,14 @@ impl Refusal {
         let mut error = ServerError::new(self.to_string(), None);
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", self.code().as_str());
-        if let Refusal::Cost { cost, limit } = self {
-            extensions.set("cost", cost_extension(*cost, Some(*limit)));
+        match self {
+            Refusal::Cost { cost, limit } => {
+                extensions.set("cost", cost_extension(*cost, Some(*limit)));
+            }
+            Refusal::RateLimited { retry_after_secs } => {
+                extensions.set("retryAfter", *retry_after_secs);
+            }
+            _ => {}
         }
         error.extensions = Some(extensions);
         error
@@ -155,6 +183,7 @@ fn cost_extension(cost: usize, maximum: Option<usize>) -> Value {
 pub struct Limits {
     pub limits: RequestLimits,
     pub request_timeout: Duration,
+    pub rate_limiter: Arc<RateLimiter>,
 }
 
 impl ExtensionFactory for Limits {
@@ -162,6 +191,7 @@ impl ExtensionFactory for Limits {
         Arc::new(LimitsExtension {
             limits: self.limits,
             request_timeout: self.request_timeout,
+            rate_limiter: self.rate_limiter.clone(),
             budget: OnceLock::new(),
             operation_name: OnceLock::new(),
         })
@@ -171,6 +201,7 @@ impl ExtensionFactory for Limits {
 struct LimitsExtension {
     limits: RequestLimits,
     request_timeout: Duration,
+    rate_limiter: Arc<RateLimiter>,
     budget: OnceLock<Arc<Budget>>,
     operation_name: OnceLock<Option<String>>,
 }
@@ -246,9 +277,20 @@ impl Extension for LimitsExtension {
         if let Some(refusal) = refusal {
             return Err(vec![budget.exceed(refusal)]);
         }
-        budget
-            .cost
-            .store(result.complexity.max(1), Ordering::Relaxed);
+        let cost = result.complexity.max(1);
+        budget.cost.store(cost, Ordering::Relaxed);
+        // The transport charged 1 for the request itself; the query pays the rest.
+        let key = ctx.data_opt::<RequestScope>().map(|scope| &scope.rate_key);
+        let charge = key.and_then(|key| self.rate_limiter.charge(key, cost.saturating_sub(1)));
+        if let Some(charge) = charge {
+            budget.record_charge(charge);
+            if let Charge::Refused { retry_after } = charge {
+                let retry_after_secs = whole_seconds(retry_after);
+                return Err(vec![
+                    budget.exceed(Refusal::RateLimited { retry_after_secs }),
+                ]);
+            }
+        }
         Ok(result)
     }
 
@@ -267,9 +309,16 @@ impl Extension for LimitsExtension {
             None => response,
         };
         if let Some(cost) = budget.cost() {
-            response
-                .extensions
-                .insert("cost".to_owned(), cost_extension(cost, None));
+            let mut extension = cost_extension(cost, None);
+            if let (Value::Object(fields), Some(Charge::Allowed { remaining })) =
+                (&mut extension, budget.charge())
+            {
+                let status = self.rate_limiter.throttle_status(remaining);
+                if let Ok(status) = Value::from_json(status) {
+                    fields.insert(async_graphql::Name::new("throttleStatus"), status);
+                }
+            }
+            response.extensions.insert("cost".to_owned(), extension);
         }
         response
     }

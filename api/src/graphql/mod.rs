@@ -20,7 +20,9 @@ use async_graphql::{
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
-use crate::{config::RequestLimits, error::AppError, policy::Viewer};
+use std::sync::Arc;
+
+use crate::{config::RequestLimits, error::AppError, policy::Viewer, rate_limit::RateLimiter};
 use loaders::{AreaById, RequestLoader, request_loader};
 use types::area::Area;
 
@@ -31,7 +33,11 @@ pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema. It does not touch the database, so a disconnected connection will do for
 /// exporting the SDL.
-pub fn build_schema(db: DatabaseConnection, limits: RequestLimits) -> AppSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    limits: RequestLimits,
+    rate_limiter: Arc<RateLimiter>,
+) -> AppSchema {
     let builder = Schema::build(Query, EmptyMutation, EmptySubscription)
         .data(db)
         .disable_suggestions()
@@ -39,16 +45,19 @@ pub fn build_schema(db: DatabaseConnection, limits: RequestLimits) -> AppSchema 
         .extension(limits::Limits {
             request_timeout: limits.request_timeout(),
             limits,
+            rate_limiter,
         });
     #[cfg(feature = "test-hooks")]
     let builder = builder.extension(test_hooks::PanicOnRequest);
     builder.finish()
 }
 
-/// What one request runs with: who asks, and which day "today" is.
+/// What one request runs with: who asks, which day "today" is, and whose rate-limit bucket
+/// pays for it.
 struct RequestScope {
     viewer: Viewer,
     today: NaiveDate,
+    rate_key: String,
 }
 
 /// Attaches a viewer, and a DataLoader that loads as that viewer, to a request; `today` is the
@@ -58,20 +67,34 @@ pub fn for_viewer(
     db: &DatabaseConnection,
     viewer: Viewer,
     today: NaiveDate,
+    rate_key: String,
 ) -> Request {
     request
         .data(request_loader(db.clone(), viewer.clone(), today))
-        .data(RequestScope { viewer, today })
+        .data(RequestScope {
+            viewer,
+            today,
+            rate_key,
+        })
 }
 
 /// The same for every operation of a websocket connection. Its loader still batches but keeps
 /// no cache: a connection lives long, and its operations must not read each other's stale rows.
-pub fn for_connection(db: &DatabaseConnection, viewer: Viewer, today: NaiveDate) -> Data {
+pub fn for_connection(
+    db: &DatabaseConnection,
+    viewer: Viewer,
+    today: NaiveDate,
+    rate_key: String,
+) -> Data {
     let loader = request_loader(db.clone(), viewer.clone(), today);
     loader.enable_all_cache(false);
     let mut data = Data::default();
     data.insert(loader);
-    data.insert(RequestScope { viewer, today });
+    data.insert(RequestScope {
+        viewer,
+        today,
+        rate_key,
+    });
     data
 }
 

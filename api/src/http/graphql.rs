@@ -26,6 +26,7 @@ use crate::{
     domain::echo,
     error::Code,
     graphql::{Budget, Refusal, for_viewer},
+    rate_limit::{Charge, RateLimiter, whole_seconds},
 };
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -39,6 +40,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
     let read_only = request.method() == Method::GET;
+    let client = super::client_address(&request);
     let authorization = match request
         .headers()
         .get(header::AUTHORIZATION)
@@ -73,12 +75,24 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
         }
     };
     tracing::Span::current().record("viewer", viewer.label());
+    let rate_key = RateLimiter::key(&viewer, client);
     let budget = Budget::new(deadline, read_only);
-    let request = for_viewer(graphql_request, &state.db, viewer, today).data(budget.clone());
+    if let Some(charge) = state.rate_limiter.charge(&rate_key, 1) {
+        budget.record_charge(charge);
+        if let Charge::Refused { retry_after } = charge {
+            let refusal = Refusal::RateLimited {
+                retry_after_secs: whole_seconds(retry_after),
+            };
+            let response = reply.refuse(refusal.code(), &refusal.to_string());
+            return rate_limit_headers(response, &state.rate_limiter, &budget);
+        }
+    }
+    let request =
+        for_viewer(graphql_request, &state.db, viewer, today, rate_key).data(budget.clone());
     let schema = state.schema.clone();
     let mut execution =
         tokio::spawn(async move { schema.execute(request).await }.in_current_span());
-    match tokio::time::timeout_at(deadline, &mut execution).await {
+    let response = match tokio::time::timeout_at(deadline, &mut execution).await {
         Ok(Ok(response)) => reply.graphql(response, state.limits.max_response_bytes),
         // The panic hook has logged it, with this request's span.
         Ok(Err(_)) => reply.refuse(Code::Internal, "internal error"),
@@ -90,7 +104,30 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
             };
             reply.refuse(refusal.code(), &refusal.to_string())
         }
+    };
+    rate_limit_headers(response, &state.rate_limiter, &budget)
+}
+
+/// The IETF draft's headers, and `Retry-After` as the bucket says when it refused.
+fn rate_limit_headers(mut response: Response, limiter: &RateLimiter, budget: &Budget) -> Response {
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::try_from(value) {
+            headers.insert(name, value);
+        }
+    };
+    if let Some(policy) = limiter.policy() {
+        set("ratelimit-policy", policy);
     }
+    match budget.charge() {
+        Some(Charge::Allowed { remaining }) => set("ratelimit", limiter.state(remaining)),
+        Some(Charge::Refused { retry_after }) => {
+            set("ratelimit", limiter.state(0));
+            set("retry-after", whole_seconds(retry_after).max(1).to_string());
+        }
+        None => {}
+    }
+    response
 }
 
 /// A GraphQL request as a POST body carries it.

@@ -27,7 +27,10 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::{auth::Authenticator, config::RequestLimits, graphql::AppSchema, policy::Viewer};
+use crate::{
+    auth::Authenticator, config::RequestLimits, graphql::AppSchema, policy::Viewer,
+    rate_limit::RateLimiter,
+};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -37,6 +40,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub authenticator: Arc<Authenticator>,
     pub limits: RequestLimits,
+    pub rate_limiter: Arc<RateLimiter>,
 }
 
 /// The application's routes and layers.
@@ -82,6 +86,14 @@ fn internal_error() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
 }
 
+/// The address of the peer that sent the request, as the server accepted the connection.
+fn client_address<B>(request: &Request<B>) -> Option<std::net::IpAddr> {
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
 /// Why a request's credentials did not yield a viewer; each transport answers it its own way.
 enum AuthFailure {
     /// The credentials were checked and refused (HTTP 401, websocket 4403).
@@ -122,7 +134,12 @@ fn cors() -> CorsLayer {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
-        .expose_headers([REQUEST_ID])
+        .expose_headers([
+            REQUEST_ID,
+            HeaderName::from_static("ratelimit"),
+            HeaderName::from_static("ratelimit-policy"),
+            header::RETRY_AFTER,
+        ])
         .max_age(Duration::from_secs(3600))
 }
 

@@ -4,13 +4,17 @@
 //! `Authorization: Bearer …` entry in the payload (none means the public). A token that is
 //! present but invalid closes the socket with 4403 before anything is acknowledged.
 
-use std::time::Duration;
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
+    Extension,
     extract::{
-        State, WebSocketUpgrade,
+        ConnectInfo, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, WebSocket},
     },
     response::Response,
@@ -19,7 +23,7 @@ use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use serde_json::Value;
 
 use super::{AppState, AuthFailure, authenticate};
-use crate::graphql::for_connection;
+use crate::{graphql::for_connection, rate_limit::RateLimiter};
 
 /// How long a client has to send `connection_init`.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -27,14 +31,21 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn upgrade(
     State(state): State<AppState>,
     protocol: GraphQLProtocol,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let client = connect_info.map(|Extension(ConnectInfo(address))| address.ip());
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(socket, state, protocol))
+        .on_upgrade(move |socket| serve(socket, state, protocol, client))
 }
 
-async fn serve(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    protocol: GraphQLProtocol,
+    client: Option<IpAddr>,
+) {
     let (mut sink, mut stream) = socket.split();
     let first = tokio::time::timeout(INIT_TIMEOUT, async {
         while let Some(Ok(message)) = stream.next().await {
@@ -66,7 +77,8 @@ async fn serve(socket: WebSocket, state: AppState, protocol: GraphQLProtocol) {
         viewer = viewer.label(),
         "websocket connection authenticated"
     );
-    let data = for_connection(&state.db, viewer, today);
+    let rate_key = RateLimiter::key(&viewer, client);
+    let data = for_connection(&state.db, viewer, today, rate_key);
     // Hand the connection, its init message first, to async-graphql, which acknowledges it.
     let replayed = futures_util::stream::once(async move { Ok(Message::Text(init)) }).chain(stream);
     GraphQLWebSocket::new_with_pair(sink, replayed, state.schema.clone(), protocol)
