@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod policy;
 pub mod rate_limit;
 pub mod service;
@@ -71,6 +72,7 @@ pub fn app(config: &Config, db: DatabaseConnection) -> Result<axum::Router, auth
         authenticator,
         limits: config.limits,
         rate_limiter,
+        metrics: metrics::install(),
     }))
 }
 

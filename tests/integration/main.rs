@@ -9,6 +9,7 @@ mod http;
 mod inspections;
 mod keys;
 mod limits;
+mod metrics;
 mod nodes;
 mod schema_sdl;
 mod statements;

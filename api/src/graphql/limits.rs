@@ -51,6 +51,8 @@ pub struct Budget {
     exceeded: Mutex<Option<Refusal>>,
     /// The caller's bucket after the latest charge.
     charge: Mutex<Option<Charge>>,
+    /// The operation that ran, named by the document if not by the request.
+    operation: OnceLock<String>,
 }
 
 impl Budget {
@@ -64,6 +66,7 @@ impl Budget {
             stopped: AtomicBool::new(false),
             exceeded: Mutex::new(None),
             charge: Mutex::new(None),
+            operation: OnceLock::new(),
         })
     }
 
@@ -74,6 +77,11 @@ impl Budget {
     /// The query's cost, once it has validated.
     pub fn cost(&self) -> Option<usize> {
         Some(self.cost.load(Ordering::Relaxed)).filter(|cost| *cost > 0)
+    }
+
+    /// The name of the operation that ran, if it has one.
+    pub fn operation(&self) -> Option<&str> {
+        self.operation.get().map(String::as_str)
     }
 
     /// What the caller's bucket said last, for the transport's headers.
@@ -249,6 +257,15 @@ impl Extension for LimitsExtension {
         let document = next.run(ctx, query, variables).await?;
         let budget = self.budget();
         let operation_name = self.operation_name.get().and_then(Option::as_deref);
+        let mut names = document.operations.iter().map(|(name, _)| name);
+        let named = match (operation_name, names.next(), names.next()) {
+            (Some(wanted), _, _) => Some(wanted),
+            (None, Some(Some(only)), None) => Some(only.as_str()),
+            _ => None,
+        };
+        if let Some(name) = named {
+            let _ = budget.operation.set(name.to_owned());
+        }
         check_shape(&document, &self.limits, operation_name, budget.read_only)
             .map_err(|refusal| budget.exceed(refusal))?;
         Ok(document)
@@ -279,12 +296,14 @@ impl Extension for LimitsExtension {
         }
         let cost = result.complexity.max(1);
         budget.cost.store(cost, Ordering::Relaxed);
+        crate::metrics::query_cost(cost);
         // The transport charged 1 for the request itself; the query pays the rest.
         let key = ctx.data_opt::<RequestScope>().map(|scope| &scope.rate_key);
         let charge = key.and_then(|key| self.rate_limiter.charge(key, cost.saturating_sub(1)));
         if let Some(charge) = charge {
             budget.record_charge(charge);
             if let Charge::Refused { retry_after } = charge {
+                crate::metrics::rate_limited();
                 let retry_after_secs = whole_seconds(retry_after);
                 return Err(vec![
                     budget.exceed(Refusal::RateLimited { retry_after_secs }),

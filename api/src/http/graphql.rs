@@ -34,8 +34,28 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const RETRY_AFTER_SECS: u64 = 1;
 
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let started = Instant::now();
+    let response = respond(state, request).await;
+    if let Some(outcome) = response.extensions().get::<Outcome>() {
+        crate::metrics::request(
+            outcome.operation.as_deref(),
+            outcome.code,
+            started.elapsed(),
+        );
+    }
+    response
+}
+
+/// How a request ended, for the metrics.
+#[derive(Clone)]
+struct Outcome {
+    operation: Option<String>,
+    code: &'static str,
+}
+
+async fn respond(state: AppState, request: Request) -> Response {
     let deadline = Instant::now() + state.limits.request_timeout();
-    let reply = Reply::to(request.headers());
+    let mut reply = Reply::to(request.headers());
     if request.method() == Method::GET && reply.wants_html && request.uri().query().is_none() {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
@@ -64,6 +84,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
             );
         }
     };
+    reply.operation = graphql_request.operation_name.clone();
     let (viewer, today) = match authenticate(&state, authorization.as_deref()).await {
         Ok(authenticated) => authenticated,
         Err(AuthFailure::Refused) => return reply.unauthenticated(),
@@ -80,6 +101,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
     if let Some(charge) = state.rate_limiter.charge(&rate_key, 1) {
         budget.record_charge(charge);
         if let Charge::Refused { retry_after } = charge {
+            crate::metrics::rate_limited();
             let refusal = Refusal::RateLimited {
                 retry_after_secs: whole_seconds(retry_after),
             };
@@ -92,7 +114,11 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
     let schema = state.schema.clone();
     let mut execution =
         tokio::spawn(async move { schema.execute(request).await }.in_current_span());
-    let response = match tokio::time::timeout_at(deadline, &mut execution).await {
+    let outcome = tokio::time::timeout_at(deadline, &mut execution).await;
+    if let Some(name) = budget.operation() {
+        reply.operation = Some(name.to_owned());
+    }
+    let response = match outcome {
         Ok(Ok(response)) => reply.graphql(response, state.limits.max_response_bytes),
         // The panic hook has logged it, with this request's span.
         Ok(Err(_)) => reply.refuse(Code::Internal, "internal error"),
@@ -260,6 +286,7 @@ struct Reply {
     graphql_response: bool,
     wants_html: bool,
     request_id: Option<HeaderValue>,
+    operation: Option<String>,
 }
 
 impl Reply {
@@ -272,6 +299,7 @@ impl Reply {
             graphql_response: accept.contains(GRAPHQL_RESPONSE),
             wants_html: accept.contains("text/html"),
             request_id: headers.get(REQUEST_ID).cloned(),
+            operation: None,
         }
     }
 
@@ -298,7 +326,7 @@ impl Reply {
             extensions["requestId"] = json!(request_id);
         }
         let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
-        self.respond(status, &body.to_string())
+        self.respond(status, code, &body.to_string())
     }
 
     /// 401 for credentials that are present but not acceptable; never a downgrade to the public.
@@ -343,7 +371,10 @@ impl Reply {
             to_bounded_json(&response, max_bytes)
         };
         match serialized {
-            Some(body) => self.respond_bytes(status, body),
+            Some(body) => {
+                let code = codes.first().map_or("OK", |code| code.as_str());
+                self.respond_bytes(status, code, body)
+            }
             None => {
                 tracing::warn!(limit = max_bytes, "response too large to send");
                 let refusal = Refusal::ResponseBytes { limit: max_bytes };
@@ -365,12 +396,16 @@ impl Reply {
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
     }
 
-    fn respond(&self, status: StatusCode, body: &str) -> Response {
-        self.respond_bytes(status, body.as_bytes().to_vec())
+    fn respond(&self, status: StatusCode, code: Code, body: &str) -> Response {
+        self.respond_bytes(status, code.as_str(), body.as_bytes().to_vec())
     }
 
-    fn respond_bytes(&self, status: StatusCode, body: Vec<u8>) -> Response {
+    fn respond_bytes(&self, status: StatusCode, code: &'static str, body: Vec<u8>) -> Response {
         let mut response = (status, axum::body::Body::from(body)).into_response();
+        response.extensions_mut().insert(Outcome {
+            operation: self.operation.clone(),
+            code,
+        });
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, self.content_type());
         if matches!(

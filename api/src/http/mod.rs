@@ -41,6 +41,7 @@ pub struct AppState {
     pub authenticator: Arc<Authenticator>,
     pub limits: RequestLimits,
     pub rate_limiter: Arc<RateLimiter>,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 /// The application's routes and layers.
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::ready))
         .route("/health/ready", get(health::ready))
         .route("/health/live", get(health::live))
+        .route("/metrics", get(metrics))
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(cors())
@@ -75,6 +77,21 @@ pub fn router(state: AppState) -> Router {
                 }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The Prometheus scrape.
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match &state.metrics {
+        Some(handle) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            crate::metrics::render(handle, &state.db),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// What a panic outside GraphQL execution answers; the panic hook has logged it, in the

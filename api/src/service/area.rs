@@ -72,7 +72,8 @@ pub async fn find_by_code(
     let rows = with_local_authority(visible::<area::Entity>(viewer))
         .filter(local_authority::Column::OnsCode.eq(code.canonical()))
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     Ok(records(rows).into_iter().next())
 }
 
@@ -84,7 +85,8 @@ pub async fn by_ids(
     let rows = with_local_authority(visible::<area::Entity>(viewer))
         .filter(area::Column::Id.is_in(ids.iter().copied()))
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     Ok(records(rows)
         .into_iter()
         .map(|record| (record.area.id, record))
@@ -99,7 +101,8 @@ pub async fn of_local_authorities(
     let rows = with_local_authority(visible::<area::Entity>(viewer))
         .filter(area::Column::LocalAuthorityId.is_in(local_authority_ids.iter().copied()))
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     Ok(records(rows))
 }
 
@@ -116,7 +119,8 @@ pub async fn served_by_icbs(
         )
         .filter(reference::in_force(on))
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     let area_ids: Vec<i32> = memberships.iter().map(|m| m.area_id).collect();
     let areas = by_ids(viewer, db, &area_ids).await?;
     let mut served: HashMap<i32, Vec<AreaRecord>> = HashMap::new();
@@ -159,7 +163,7 @@ pub async fn list(
     if let Some(la_type) = filter.local_authority_type {
         select = select.filter(local_authority::Column::LaType.eq(la_type));
     }
-    let areas = records(select.all(db).await?);
+    let areas = records(select.all(db).await.map(super::loaded)?);
 
     let needs_schedule = filter.latest_outcome.is_some()
         || filter.is_overdue.is_some()

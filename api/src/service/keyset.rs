@@ -72,7 +72,11 @@ where
         } else {
             select.order_by_desc(self.at).order_by_desc(self.id)
         };
-        let mut rows = select.limit(size as u64 + 1).all(db).await?;
+        let mut rows = select
+            .limit(size as u64 + 1)
+            .all(db)
+            .await
+            .map(super::loaded)?;
         let more = rows.len() > size;
         rows.truncate(size);
         if from_end {

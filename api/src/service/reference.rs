@@ -23,7 +23,8 @@ pub async fn local_authorities(
     Ok(visible::<local_authority::Entity>(viewer)
         .order_by_asc(local_authority::Column::OnsCode)
         .all(db)
-        .await?)
+        .await
+        .map(super::loaded)?)
 }
 
 pub async fn integrated_care_boards(
@@ -33,7 +34,8 @@ pub async fn integrated_care_boards(
     Ok(visible::<integrated_care_board::Entity>(viewer)
         .order_by_asc(integrated_care_board::Column::OnsCode)
         .all(db)
-        .await?)
+        .await
+        .map(super::loaded)?)
 }
 
 pub async fn integrated_care_board(
@@ -94,7 +96,8 @@ pub async fn current_icbs_of_areas(
         .order_by_desc(partnership_membership::Column::IsPrimary)
         .order_by_asc(integrated_care_board::Column::OnsCode)
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     let mut grouped: HashMap<i32, Vec<integrated_care_board::Model>> = HashMap::new();
     for (membership, icb) in rows {
         if let Some(icb) = icb {
@@ -130,6 +133,7 @@ pub async fn areas_of_organisation(
     let areas = visible::<area::Entity>(viewer)
         .filter(area::Column::Id.in_subquery(areas_served_by(viewer, icb_code, on)))
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     Ok(Some(areas.into_iter().map(|area| area.id).collect()))
 }

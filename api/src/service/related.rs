@@ -67,7 +67,8 @@ where
         .order_by_asc(E::order_column())
         .order_by_asc(pk)
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
     for row in rows {
         if let Some(parent) = int_of(row.get(E::parent_column())) {
@@ -90,7 +91,8 @@ where
     let rows = visible::<E>(viewer)
         .filter(pk.is_in(ids.iter().copied()))
         .all(db)
-        .await?;
+        .await
+        .map(super::loaded)?;
     Ok(rows
         .into_iter()
         .filter_map(|row| int_of(row.get(pk)).map(|id| (id, row)))
