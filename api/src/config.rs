@@ -37,6 +37,12 @@ pub enum Command {
     },
     /// Print a development token signed with JWT_SECRET (refuses without one).
     Token(TokenArgs),
+    /// Write an online, consistent copy of the SQLite database to a new file.
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

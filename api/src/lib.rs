@@ -42,6 +42,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed(seed) => {
             connect_and_prepare(&config, seed.demo).await?;
         }
+        Command::Backup { output } => {
+            db::backup(&connect(&config).await?, &output).await?;
+            tracing::info!(output = %output.display(), "backup written");
+        }
         Command::Token(token) => println!("{}", auth::development_token(&config.auth, &token)?),
         Command::ExportSchema { output } => {
             let sdl = graphql::build_schema(

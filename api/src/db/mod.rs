@@ -4,10 +4,19 @@
 mod demo;
 mod reference;
 
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+/// How long a SQLite writer waits for another to finish.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens a pool whose waits are short: when the database goes away, requests fail within
 /// `acquire_timeout` as UNAVAILABLE rather than hanging for sqlx's default 30 s, and the pool
@@ -22,8 +31,48 @@ pub async fn connect(
         .max_connections(max_connections)
         .connect_timeout(acquire_timeout)
         .acquire_timeout(acquire_timeout)
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // SQLite for production: readers never wait for the writer (WAL), a writer waits for
+        // another rather than failing at once, and a commit survives a crash of the process.
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
     Database::connect(options).await
+}
+
+/// Writes an online, consistent copy of a SQLite database to `output` (`VACUUM INTO`): the
+/// server may keep serving meanwhile. PostgreSQL is backed up with its own tools.
+pub async fn backup(db: &DatabaseConnection, output: &Path) -> Result<(), BackupError> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Err(BackupError::NotSqlite);
+    }
+    if output.exists() {
+        return Err(BackupError::Exists(output.to_owned()));
+    }
+    let path = output.to_str().ok_or(BackupError::Path)?;
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("`api backup` copies SQLite databases; back up PostgreSQL with pg_dump")]
+    NotSqlite,
+    #[error("{0} exists already; choose a new file")]
+    Exists(PathBuf),
+    #[error("the backup path is not valid UTF-8")]
+    Path,
+    #[error("the copy failed: {0}")]
+    Database(#[from] DbErr),
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

@@ -1,0 +1,210 @@
+//! The binary as an operator runs it: a runaway request is cut at the deadline and its memory
+//! returns; SIGTERM during one exits within the grace period; `api backup` writes a copy the
+//! server can run from.
+
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn api(database: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_api"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", database.display()),
+        );
+    command
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `api serve` and waits until it answers.
+async fn serve(database: &Path, settings: &[(&str, &str)]) -> Server {
+    let port = free_port();
+    let mut command = api(database);
+    command
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .envs(settings.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let server = Server {
+        child: command.spawn().unwrap(),
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while reqwest::get(format!("{}/health/live", server.url))
+        .await
+        .is_err()
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "no answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// ICB → areas → ICBs → areas five times: millions of fields if nothing stops it.
+const FAN_OUT: &str = "{ integratedCareBoard(code: \"QHM\") { areas { icbs { areas { icbs { areas \
+    { icbs { areas { icbs { areas { icbs { areas { name } } } } } } } } } } } } }";
+
+/// Every limit but the deadline out of the way.
+const UNLIMITED: [(&str, &str); 4] = [
+    ("GRAPHQL_MAX_COST", "18446744073709551615"),
+    ("GRAPHQL_MAX_RESOLVED_FIELDS", "18446744073709551615"),
+    ("GRAPHQL_MAX_RESPONSE_BYTES", "18446744073709551615"),
+    ("RATE_LIMIT_COST_PER_SECOND", "0"),
+];
+
+async fn post(url: &str, query: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_runaway_request_ends_at_the_deadline_and_its_memory_is_freed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = UNLIMITED.to_vec();
+    settings.push(("REQUEST_TIMEOUT_SECS", "2"));
+    let server = serve(&dir.path().join("db.sqlite"), &settings).await;
+    post(&server.url, "{ area(code: \"E06000001\") { name } }").await;
+    let idle = rss_kib(server.child.id());
+    let started = Instant::now();
+
+    let response = post(&server.url, FAN_OUT).await;
+
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT");
+    // The allocator hands freed pages back within about a second.
+    let near_idle = idle + 16 * 1024;
+    let freed = Instant::now();
+    let mut after = rss_kib(server.child.id());
+    while after > near_idle && freed.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = rss_kib(server.child.id());
+    }
+    assert!(
+        after <= near_idle,
+        "RSS {after} KiB 5 s after the request, {idle} KiB idle"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_during_a_long_request_exits_within_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = UNLIMITED.to_vec();
+    settings.extend([("REQUEST_TIMEOUT_SECS", "60"), ("SHUTDOWN_GRACE_SECS", "1")]);
+    let mut server = serve(&dir.path().join("db.sqlite"), &settings).await;
+    let url = server.url.clone();
+    let long_request = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{url}/graphql"))
+            .json(&json!({ "query": FAN_OUT }))
+            .send()
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let signalled = Instant::now();
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(5),
+            "still running 5 s after SIGTERM with a grace of 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    assert!(status.success(), "{status}");
+    assert!(signalled.elapsed() >= Duration::from_millis(900));
+    assert!(
+        long_request.await.unwrap().is_err(),
+        "the aborted request got an answer"
+    );
+}
+
+#[tokio::test]
+async fn a_backup_is_a_database_the_server_runs_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("original.sqlite");
+    let copy = dir.path().join("copy.sqlite");
+    let seeded = api(&original).args(["seed", "--demo"]).status().unwrap();
+    assert!(seeded.success());
+
+    let backup = api(&original)
+        .args(["backup", "--output"])
+        .arg(&copy)
+        .status()
+        .unwrap();
+    let again = api(&original)
+        .args(["backup", "--output"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+
+    assert!(backup.success());
+    assert!(
+        !again.status.success(),
+        "a backup must not overwrite a file"
+    );
+    let server = serve(&copy, &[]).await;
+    let response = post(
+        &server.url,
+        "{ area(code: \"E06000052\") { latestFullInspection { outcome isSynthetic } } }",
+    )
+    .await;
+    let body: Value = response.json().await.unwrap();
+    let inspection = &body["data"]["area"]["latestFullInspection"];
+    assert_eq!(inspection["isSynthetic"], true, "{body}");
+    assert!(inspection["outcome"].is_string(), "{body}");
+}
