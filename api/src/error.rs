@@ -175,14 +175,19 @@ fn is_unavailable(error: &DbErr) -> bool {
         _ => return false,
     };
     match runtime {
-        RuntimeErr::SqlxError(sqlx) => matches!(
-            sqlx.as_ref(),
+        RuntimeErr::SqlxError(sqlx) => match sqlx.as_ref() {
             SqlxError::Io(_)
-                | SqlxError::Tls(_)
-                | SqlxError::PoolTimedOut
-                | SqlxError::PoolClosed
-                | SqlxError::WorkerCrashed
-        ),
+            | SqlxError::Tls(_)
+            | SqlxError::PoolTimedOut
+            | SqlxError::PoolClosed
+            | SqlxError::WorkerCrashed => true,
+            // PostgreSQL's connection exceptions (class 08) and operator intervention (57:
+            // shutting down, starting up), which a server that is going away sends.
+            SqlxError::Database(database) => database
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        },
         _ => false,
     }
 }

@@ -11,6 +11,7 @@ mod keys;
 mod limits;
 mod metrics;
 mod nodes;
+mod outage;
 mod schema_sdl;
 mod statements;
 mod support;

@@ -41,7 +41,14 @@ impl TestApp {
 
     /// The app with its own configuration (for other key sources).
     pub async fn spawn_configured(demo: bool, config: Config) -> Self {
-        let (mut db, sqlite_dir) = fresh_database().await;
+        let (db, sqlite_dir) = fresh_database().await;
+        let mut app = Self::spawn_on(db, demo, config).await;
+        app._sqlite_dir = sqlite_dir;
+        app
+    }
+
+    /// The app over a database the test connected to itself.
+    pub async fn spawn_on(mut db: DatabaseConnection, demo: bool, config: Config) -> Self {
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
@@ -62,7 +69,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             statements,
-            _sqlite_dir: sqlite_dir,
+            _sqlite_dir: None,
         }
     }
 
