@@ -182,8 +182,49 @@ async fn every_query_in_the_readme_runs() {
     assert!(blocks.len() >= 5, "the README's examples went missing");
 
     for block in blocks {
-        let (status, body) = app.post(block, json!({ "code": "E06000010" })).await;
+        let (status, body) = app.post(block, json!({})).await;
         assert_eq!(status, reqwest::StatusCode::OK, "{block}");
         assert!(body.get("errors").is_none(), "{block}\n{body}");
+        assert!(
+            shows_something(&body["data"]),
+            "as printed, this example shows the public nothing:\n{block}\n{body}"
+        );
+    }
+}
+
+/// Whether an answer holds a non-empty list or a count above zero somewhere: an example that
+/// answers only empty lists and zeros shows a reader nothing.
+fn shows_something(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Array(items) => !items.is_empty(),
+        serde_json::Value::Object(fields) => fields.values().any(shows_something),
+        serde_json::Value::Number(number) => number.as_u64().is_some_and(|n| n > 0),
+        _ => false,
+    }
+}
+
+#[test]
+fn the_readme_documents_every_setting_and_every_error_code() {
+    use clap::CommandFactory;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = api::config::Cli::command();
+    let settings: Vec<String> = command
+        .get_arguments()
+        .filter_map(|argument| argument.get_env())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect();
+    assert!(settings.len() > 20, "{settings:?}");
+    for setting in settings {
+        assert!(
+            readme.contains(&format!("`{setting}`")),
+            "{setting} is not in the README"
+        );
+    }
+    for code in api::error::Code::ALL {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "{code} is not in the README's error table"
+        );
     }
 }

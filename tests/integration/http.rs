@@ -134,13 +134,39 @@ async fn graphiql_and_health_are_served() {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("GraphiQL"));
     assert!(
-        page.text()
-            .await
-            .unwrap()
-            .to_lowercase()
-            .contains("graphiql")
+        !html.contains("http"),
+        "the page loads something from elsewhere"
     );
+    for (asset, media_type) in [
+        ("/graphiql/graphiql.min.js", "text/javascript"),
+        ("/graphiql/react.production.min.js", "text/javascript"),
+        ("/graphiql/react-dom.production.min.js", "text/javascript"),
+        ("/graphiql/init.js", "text/javascript"),
+        ("/graphiql/graphiql.min.css", "text/css"),
+        ("/graphiql/page.css", "text/css"),
+    ] {
+        assert!(html.contains(asset), "{asset} is not on the page");
+        let response = app.client.get(app.url(asset)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+        let served = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(served.starts_with(media_type), "{asset}: {served}");
+    }
+    let missing = app
+        .client
+        .get(app.url("/graphiql/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
     let health = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);

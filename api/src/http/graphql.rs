@@ -10,11 +10,11 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Response as GraphqlResponse, ServerError, Variables, http::GraphiQLSource};
+use async_graphql::{Response as GraphqlResponse, ServerError, Variables};
 use axum::{
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -57,7 +57,7 @@ async fn respond(state: AppState, request: Request) -> Response {
     let deadline = Instant::now() + state.limits.request_timeout();
     let mut reply = Reply::to(request.headers());
     if request.method() == Method::GET && reply.wants_html && request.uri().query().is_none() {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        return super::graphiql::page();
     }
     let read_only = request.method() == Method::GET;
     let client = super::client_address(&request);

@@ -3,6 +3,7 @@
 //! Knows only the GraphQL schema's entry points ([`build_schema`](crate::graphql::build_schema),
 //! [`for_viewer`](crate::graphql::for_viewer)), never services or the database schema.
 
+mod graphiql;
 mod graphql;
 mod health;
 mod websocket;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::handle).post(graphql::handle))
         .route("/graphql/ws", get(websocket::upgrade))
+        .route("/graphiql/{file}", get(graphiql::asset))
         .route("/health", get(health::ready))
         .route("/health/ready", get(health::ready))
         .route("/health/live", get(health::live))
