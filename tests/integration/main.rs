@@ -4,6 +4,7 @@
 mod areas;
 mod auth;
 mod authorization;
+mod browser;
 mod contract;
 mod http;
 mod inspections;
