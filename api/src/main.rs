@@ -11,7 +11,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = api::config::Cli::parse();
-    api::telemetry::init(cli.config.log_format);
+    let _telemetry = api::telemetry::init(cli.config.log_format);
     match api::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

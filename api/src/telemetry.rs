@@ -1,19 +1,92 @@
-//! Logging through `tracing`: readable text by default, JSON on request; levels from RUST_LOG.
+//! Logs through `tracing` (readable text by default, JSON on request; levels from RUST_LOG),
+//! and OpenTelemetry traces over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (the
+//! standard variables configure the exporter). Traces carry a span per request (joining the
+//! caller's W3C `traceparent`), per service call that reads the database, and per SQL
+//! statement (sea-orm's `tracing-spans`).
 
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use opentelemetry::{propagation::TextMapPropagator, trace::TracerProvider as _};
+use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _, fmt, prelude::*};
 
 use crate::config::LogFormat;
 
-pub fn init(format: LogFormat) {
+/// What traces record: requests, service calls and SQL statements, whatever RUST_LOG keeps
+/// out of the log.
+const TRACE_FILTER: &str = "info,api=debug,sea_orm=info";
+
+/// Keeps the trace exporter running; dropping it flushes the spans not yet sent.
+pub struct Telemetry {
+    tracer_provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.tracer_provider.take()
+            && let Err(error) = provider.shutdown()
+        {
+            tracing::warn!(%error, "could not flush the last traces");
+        }
+    }
+}
+
+pub fn init(format: LogFormat) -> Telemetry {
     log_panics();
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let registry = tracing_subscriber::registry().with(filter);
-    match format {
-        LogFormat::Text => registry.with(fmt::layer()).init(),
-        LogFormat::Json => registry
-            .with(fmt::layer().json().flatten_event(true))
-            .init(),
+    let log = match format {
+        LogFormat::Text => fmt::layer().boxed(),
+        LogFormat::Json => fmt::layer().json().flatten_event(true).boxed(),
+    };
+    let tracer_provider = tracer_provider();
+    let traces = tracer_provider.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("send-inspections-api"))
+            .with_filter(EnvFilter::new(TRACE_FILTER))
+    });
+    tracing_subscriber::registry()
+        .with(log.with_filter(filter))
+        .with(traces)
+        .init();
+    if tracer_provider.is_some() {
+        tracing::info!("exporting traces over OTLP");
+    }
+    Telemetry { tracer_provider }
+}
+
+/// The OTLP exporter, if `OTEL_EXPORTER_OTLP_ENDPOINT` asks for one.
+fn tracer_provider() -> Option<SdkTracerProvider> {
+    std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT")?;
+    let exporter = match opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()
+    {
+        Ok(exporter) => exporter,
+        Err(error) => {
+            eprintln!("OTEL_EXPORTER_OTLP_ENDPOINT is set but unusable, so no traces: {error}");
+            return None;
+        }
+    };
+    let mut resource = Resource::builder();
+    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+        resource = resource.with_service_name("send-inspections-api");
+    }
+    Some(
+        SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource.build())
+            .build(),
+    )
+}
+
+/// Makes `span` continue the trace a caller's W3C `traceparent` header names, if any.
+pub fn continue_trace(span: &tracing::Span, headers: &axum::http::HeaderMap) {
+    if headers.contains_key("traceparent") {
+        let context =
+            TraceContextPropagator::new().extract(&opentelemetry_http::HeaderExtractor(headers));
+        if let Err(error) = span.set_parent(context) {
+            tracing::debug!(?error, "cannot continue the caller's trace");
+        }
     }
 }
 

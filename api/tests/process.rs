@@ -208,3 +208,70 @@ async fn a_backup_is_a_database_the_server_runs_from() {
     assert_eq!(inspection["isSynthetic"], true, "{body}");
     assert!(inspection["outcome"].is_string(), "{body}");
 }
+
+/// An OTLP/HTTP receiver that keeps the bodies of the trace exports it is sent.
+async fn trace_collector() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>) {
+    use axum::{Router, body::Bytes, routing::post};
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = received.clone();
+    let router = Router::new().route(
+        "/v1/traces",
+        post(move |body: Bytes| {
+            store.lock().unwrap().push(body.to_vec());
+            async {}
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("http://{address}"), received)
+}
+
+#[tokio::test]
+async fn traces_go_to_the_otlp_endpoint_and_continue_the_callers_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (endpoint, received) = trace_collector().await;
+    let server = serve(
+        &dir.path().join("db.sqlite"),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    )
+    .await;
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", server.url))
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .json(&json!({ "query": "{ area(code: \"E06000001\") { name inspections { kind } } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let trace_id_bytes: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&trace_id[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let contains = |haystack: &[u8], needle: &[u8]| {
+        haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+    };
+    let started = Instant::now();
+    loop {
+        let exported: Vec<u8> = received.lock().unwrap().concat();
+        let done = contains(&exported, &trace_id_bytes)
+            && contains(&exported, b"request")
+            && contains(&exported, b"db.statement")
+            && contains(&exported, b"find_by_code");
+        if done {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no export with the caller's trace id, the request, a service call and a statement"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -64,6 +64,7 @@ fn records(rows: Vec<(area::Model, Option<local_authority::Model>)>) -> Vec<Area
         .collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_code(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -77,6 +78,7 @@ pub async fn find_by_code(
     Ok(records(rows).into_iter().next())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -93,6 +95,7 @@ pub async fn by_ids(
         .collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn of_local_authorities(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -107,6 +110,7 @@ pub async fn of_local_authorities(
 }
 
 /// The areas each ICB serves on `on`, by ICB id, in area-code order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn served_by_icbs(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -142,6 +146,7 @@ pub async fn served_by_icbs(
 /// The areas matching `filter`, each with its cursor, sorted by `order` (ascending unless
 /// `descending`). `as_of` is the date the schedule-based filters and order are computed for;
 /// `today` decides which ICBs currently serve an area.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     viewer: &Viewer,
     db: &DatabaseConnection,

@@ -36,6 +36,7 @@ fn filtered(viewer: &Viewer, filter: &AuditFilter) -> Select<audit_event::Entity
     select
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn page(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -49,6 +50,7 @@ pub async fn page(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(
     viewer: &Viewer,
     db: &DatabaseConnection,

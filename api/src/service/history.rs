@@ -58,6 +58,7 @@ pub struct Histories {
 
 impl Histories {
     /// Four queries whatever the number of areas.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn load(
         viewer: &Viewer,
         db: &DatabaseConnection,

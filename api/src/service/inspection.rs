@@ -91,6 +91,7 @@ const FEED_ORDER: Keyset<inspection::Entity> = Keyset {
 };
 
 /// One page of the feed. `descending` lists the most recently changed first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn page(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -107,6 +108,7 @@ pub async fn page(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(
     viewer: &Viewer,
     db: &DatabaseConnection,

@@ -46,6 +46,7 @@ where
     }
 
     /// One page of `base`; `descending` lists the latest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn page(
         &self,
         db: &DatabaseConnection,

@@ -16,6 +16,7 @@ use crate::{
     policy::Viewer,
 };
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn local_authorities(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -27,6 +28,7 @@ pub async fn local_authorities(
         .map(super::loaded)?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn integrated_care_boards(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -38,6 +40,7 @@ pub async fn integrated_care_boards(
         .map(super::loaded)?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn integrated_care_board(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -83,6 +86,7 @@ pub fn areas_served_by(viewer: &Viewer, code: &IcbCode, on: NaiveDate) -> Select
 }
 
 /// The ICBs serving each area on `on`, the one covering most of the area first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn current_icbs_of_areas(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -109,6 +113,7 @@ pub async fn current_icbs_of_areas(
 
 /// The areas a local partner organisation belongs to on `on`: its local authority's area, or
 /// every area its ICB serves. `None` when the code names no known LA or ICB.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn areas_of_organisation(
     db: &DatabaseConnection,
     code: &OrganisationCode,

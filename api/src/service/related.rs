@@ -53,6 +53,7 @@ fn int_of(value: Value) -> Option<i32> {
 }
 
 /// The visible children of each parent, in list order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn children_of<E: Child>(
     viewer: &Viewer,
     db: &DatabaseConnection,
@@ -79,6 +80,7 @@ where
 }
 
 /// The visible rows among `ids`; hidden and missing ones are simply absent.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids<E: Scoped>(
     viewer: &Viewer,
     db: &DatabaseConnection,

@@ -37,6 +37,7 @@ pub struct NationalSummary {
 
 /// Six queries whatever the number of areas: areas, their histories (four), and the actions of
 /// their current priority action plans.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn national(
     viewer: &Viewer,
     db: &DatabaseConnection,
