@@ -360,3 +360,66 @@ async fn browser_dashboards_on_other_origins_may_call_the_api() {
     );
     assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS));
 }
+
+#[tokio::test]
+async fn every_refusal_is_a_graphql_shaped_error_with_a_code() {
+    let app = TestApp::spawn().await;
+
+    let unknown = app
+        .client
+        .get(app.url("/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    let put = app
+        .client
+        .put(app.url("/graphql"))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: Value = put.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "METHOD_NOT_ALLOWED"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_by_the_deadline_is_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = api::config::Config {
+        limits: api::config::RequestLimits {
+            request_timeout_secs: 1,
+            ..api::config::RequestLimits::default()
+        },
+        ..crate::support::test_config()
+    };
+    let app = TestApp::spawn_configured(false, config).await;
+    let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
+
+    // Promise 100 bytes, send 10, and stall.
+    stream
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"query\":",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+
+    assert!(read.is_ok(), "no answer within 5 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"REQUEST_TIMEOUT\""), "{answer}");
+}

@@ -35,7 +35,9 @@ pub type RequestLoader = DataLoader<Loaders, HashMapCache>;
 pub fn request_loader(db: DatabaseConnection, viewer: Viewer, today: NaiveDate) -> RequestLoader {
     DataLoader::with_cache(
         Loaders { db, viewer, today },
-        tokio::spawn,
+        // Batches load in tasks of their own; they stay in the span of the request that
+        // started them, so their logs and traces carry its request id.
+        |batch| tokio::spawn(tracing::Instrument::in_current_span(batch)),
         HashMapCache::default(),
     )
     .max_batch_size(MAX_BATCH)

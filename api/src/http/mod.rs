@@ -14,7 +14,7 @@ use axum::{
     Router,
     http::{HeaderName, Method, Request, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{any, get},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
@@ -48,13 +48,14 @@ pub struct AppState {
 /// The application's routes and layers.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/graphql", get(graphql::handle).post(graphql::handle))
+        .route("/graphql", any(graphql::handle))
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/health", get(health::ready))
         .route("/health/ready", get(health::ready))
         .route("/health/live", get(health::live))
         .route("/metrics", get(metrics))
+        .fallback(not_found)
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(cors())
@@ -96,6 +97,17 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// Every refusal is a GraphQL-shaped error with a code, unknown paths included.
+async fn not_found() -> Response {
+    let body = serde_json::json!({
+        "errors": [{
+            "message": "nothing is served at this path; GraphQL is at /graphql",
+            "extensions": { "code": "NOT_FOUND" }
+        }]
+    });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
 /// What a panic outside GraphQL execution answers; the panic hook has logged it, in the
