@@ -55,7 +55,7 @@ struct Outcome {
 
 async fn respond(state: AppState, request: Request) -> Response {
     let deadline = Instant::now() + state.limits.request_timeout();
-    let mut reply = Reply::to(request.headers());
+    let mut reply = Reply::to(request.method(), request.headers());
     if request.method() == Method::GET && reply.wants_html && request.uri().query().is_none() {
         return super::graphiql::page();
     }
@@ -283,6 +283,8 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// How to answer one request: in the media type it accepts, with its request id on errors.
 struct Reply {
+    /// A GET may only query: its 405 allows POST alone.
+    is_get: bool,
     graphql_response: bool,
     wants_html: bool,
     request_id: Option<HeaderValue>,
@@ -290,12 +292,13 @@ struct Reply {
 }
 
 impl Reply {
-    fn to(headers: &HeaderMap) -> Self {
+    fn to(method: &Method, headers: &HeaderMap) -> Self {
         let accept = headers
             .get(header::ACCEPT)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
         Self {
+            is_get: method == Method::GET,
             graphql_response: accept.contains(GRAPHQL_RESPONSE),
             wants_html: accept.contains("text/html"),
             request_id: headers.get(REQUEST_ID).cloned(),
@@ -415,7 +418,8 @@ impl Reply {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
         if status == StatusCode::METHOD_NOT_ALLOWED {
-            headers.insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+            let allowed = if self.is_get { "POST" } else { "GET, POST" };
+            headers.insert(header::ALLOW, HeaderValue::from_static(allowed));
         }
         response
     }
