@@ -155,20 +155,15 @@ async fn graphiql_and_health_are_served() {
         ("/graphiql/page.css", "text/css"),
     ] {
         assert!(html.contains(asset), "{asset} is not on the page");
-        let response = app.client.get(app.url(asset)).send().await.unwrap();
+        let response = app.get(asset).await;
         assert_eq!(response.status(), StatusCode::OK, "{asset}");
         let served = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
         assert!(served.starts_with(media_type), "{asset}: {served}");
     }
-    let missing = app
-        .client
-        .get(app.url("/graphiql/nope.js"))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get("/graphiql/nope.js").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
-    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    let health = app.get("/health").await;
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(
         health.json::<serde_json::Value>().await.unwrap(),
@@ -294,8 +289,8 @@ async fn an_error_echoes_only_a_short_prefix_of_the_input() {
 async fn liveness_and_readiness_answer_and_readiness_follows_the_database() {
     let app = TestApp::spawn().await;
     let status = |path: &'static str| {
-        let request = app.client.get(app.url(path)).send();
-        async move { request.await.unwrap().status() }
+        let request = app.get(path);
+        async move { request.await.status() }
     };
 
     assert_eq!(status("/health/live").await, StatusCode::OK);
@@ -365,12 +360,7 @@ async fn browser_dashboards_on_other_origins_may_call_the_api() {
 async fn every_refusal_is_a_graphql_shaped_error_with_a_code() {
     let app = TestApp::spawn().await;
 
-    let unknown = app
-        .client
-        .get(app.url("/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.get("/nothing-here").await;
     let put = app
         .client
         .put(app.url("/graphql"))

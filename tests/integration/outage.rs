@@ -147,21 +147,11 @@ async fn an_outage_fails_fast_and_the_api_recovers_without_a_restart() {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE");
         let started = Instant::now();
-        let ready = app
-            .client
-            .get(app.url("/health/ready"))
-            .send()
-            .await
-            .unwrap();
+        let ready = app.get("/health/ready").await;
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(ready.headers().contains_key("retry-after"));
-        let live = app
-            .client
-            .get(app.url("/health/live"))
-            .send()
-            .await
-            .unwrap();
+        let live = app.get("/health/live").await;
         assert_eq!(live.status(), StatusCode::OK);
     }
 
@@ -175,12 +165,7 @@ async fn an_outage_fails_fast_and_the_api_recovers_without_a_restart() {
         assert!(restarted.elapsed() < Duration::from_secs(10), "no recovery");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let ready = app
-        .client
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get("/health/ready").await;
     assert_eq!(ready.status(), StatusCode::OK);
 
     running.store(false, Ordering::Relaxed);

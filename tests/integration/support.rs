@@ -77,6 +77,11 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// Sends a plain GET to a path of the app.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
     /// Posts a GraphQL request and returns the status and the JSON body.
     pub async fn post(&self, query: &str, variables: Value) -> (StatusCode, Value) {
         let response = self

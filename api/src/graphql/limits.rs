@@ -37,6 +37,9 @@ use crate::{
 
 /// How many fields resolve between two looks at the clock.
 const FIELDS_PER_CLOCK_CHECK: usize = 256;
+/// How many fields resolve per unit of tokio's cooperative budget (128 units a turn), so that
+/// a long execution yields about every 2,000 fields.
+const FIELDS_PER_BUDGET_UNIT: usize = 16;
 
 /// What one request may still spend, shared between its transport and the schema.
 #[derive(Debug)]
@@ -365,7 +368,10 @@ impl Extension for LimitsExtension {
         }
         // Values already in memory resolve without ever waiting; spending the task's budget
         // makes a long execution yield, so other requests and the deadline's timer still run.
-        tokio::task::consume_budget().await;
+        // One unit per few fields: a yield per field's worth of budget cost a dashboard 15%.
+        if resolved.is_multiple_of(FIELDS_PER_BUDGET_UNIT) {
+            tokio::task::consume_budget().await;
+        }
         next.run(ctx, info).await
     }
 }

@@ -23,6 +23,7 @@ use tracing::Instrument as _;
 
 use super::{AppState, AuthFailure, REQUEST_ID, authenticate};
 use crate::{
+    config::RequestLimits,
     domain::echo,
     error::Code,
     graphql::{Budget, Refusal, for_viewer},
@@ -119,7 +120,7 @@ async fn respond(state: AppState, request: Request) -> Response {
         reply.operation = Some(name.to_owned());
     }
     let response = match outcome {
-        Ok(Ok(response)) => reply.graphql(response, state.limits.max_response_bytes),
+        Ok(Ok(response)) => reply.graphql(response, &state.limits, deadline),
         // The panic hook has logged it, with this request's span.
         Ok(Err(_)) => reply.refuse(Code::Internal, "internal error"),
         Err(_) => {
@@ -346,7 +347,12 @@ impl Reply {
         response
     }
 
-    fn graphql(&self, mut response: GraphqlResponse, max_bytes: usize) -> Response {
+    fn graphql(
+        &self,
+        mut response: GraphqlResponse,
+        limits: &RequestLimits,
+        deadline: Instant,
+    ) -> Response {
         let codes: Vec<Code> = response.errors.iter().filter_map(error_code).collect();
         for error in &mut response.errors {
             if let Some(request_id) = self.request_id() {
@@ -369,18 +375,17 @@ impl Reply {
                 StatusCode::OK
             });
         let serialized = if is_request_error {
-            to_bounded_json(&RequestError::from(&response), max_bytes)
+            to_bounded_json(&RequestError::from(&response), limits, deadline)
         } else {
-            to_bounded_json(&response, max_bytes)
+            to_bounded_json(&response, limits, deadline)
         };
         match serialized {
-            Some(body) => {
+            Ok(body) => {
                 let code = codes.first().map_or("OK", |code| code.as_str());
                 self.respond_bytes(status, code, body)
             }
-            None => {
-                tracing::warn!(limit = max_bytes, "response too large to send");
-                let refusal = Refusal::ResponseBytes { limit: max_bytes };
+            Err(refusal) => {
+                tracing::warn!(%refusal, "response not sent");
                 self.refuse(refusal.code(), &refusal.to_string())
             }
         }
@@ -449,16 +454,36 @@ impl<'a> From<&'a GraphqlResponse> for RequestError<'a> {
     }
 }
 
-/// Serializes up to `limit` bytes; `None` past it, without building the rest.
-fn to_bounded_json(value: &impl serde::Serialize, limit: usize) -> Option<Vec<u8>> {
+/// How many bytes are written between two looks at the clock.
+const BYTES_PER_CLOCK_CHECK: usize = 64 * 1024;
+
+/// Serializes up to the response byte limit and until the deadline, and stops there without
+/// building the rest: serialization runs without yielding, so it must bound itself.
+fn to_bounded_json(
+    value: &impl serde::Serialize,
+    limits: &RequestLimits,
+    deadline: Instant,
+) -> Result<Vec<u8>, Refusal> {
     struct Bounded {
         bytes: Vec<u8>,
         limit: usize,
+        deadline: Instant,
+        next_clock_check: usize,
+        stopped_by: Option<Refusal>,
     }
     impl std::io::Write for Bounded {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            if self.bytes.len() + buf.len() > self.limit {
-                return Err(std::io::Error::other("response limit reached"));
+            let written = self.bytes.len() + buf.len();
+            if written > self.limit {
+                self.stopped_by = Some(Refusal::ResponseBytes { limit: self.limit });
+            } else if written >= self.next_clock_check {
+                self.next_clock_check = written + BYTES_PER_CLOCK_CHECK;
+                if Instant::now() >= self.deadline {
+                    self.stopped_by = Some(Refusal::Timeout { seconds: 0 });
+                }
+            }
+            if self.stopped_by.is_some() {
+                return Err(std::io::Error::other("response stopped"));
             }
             self.bytes.extend_from_slice(buf);
             Ok(buf.len())
@@ -468,11 +493,24 @@ fn to_bounded_json(value: &impl serde::Serialize, limit: usize) -> Option<Vec<u8
         }
     }
     let mut writer = Bounded {
-        bytes: Vec::with_capacity(limit.min(64 * 1024)),
-        limit,
+        bytes: Vec::with_capacity(limits.max_response_bytes.min(BYTES_PER_CLOCK_CHECK)),
+        limit: limits.max_response_bytes,
+        deadline,
+        next_clock_check: BYTES_PER_CLOCK_CHECK,
+        stopped_by: None,
     };
-    serde_json::to_writer(&mut writer, value).ok()?;
-    Some(writer.bytes)
+    match serde_json::to_writer(&mut writer, value) {
+        Ok(()) => Ok(writer.bytes),
+        Err(_) => Err(match writer.stopped_by {
+            Some(Refusal::Timeout { .. }) => Refusal::Timeout {
+                seconds: limits.request_timeout_secs,
+            },
+            Some(refusal) => refusal,
+            None => Refusal::ResponseBytes {
+                limit: limits.max_response_bytes,
+            },
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -493,9 +531,27 @@ mod tests {
     }
 
     #[test]
-    fn serialization_stops_at_the_limit() {
-        let big = vec!["x"; 1_000];
-        assert!(to_bounded_json(&big, 100).is_none());
-        assert_eq!(to_bounded_json(&["x"], 100).unwrap(), br#"["x"]"#);
+    fn serialization_stops_at_the_byte_limit_or_the_deadline() {
+        let limits = RequestLimits {
+            max_response_bytes: 100,
+            ..RequestLimits::default()
+        };
+        let later = Instant::now() + std::time::Duration::from_secs(60);
+        assert_eq!(
+            to_bounded_json(&vec!["x"; 1_000], &limits, later),
+            Err(Refusal::ResponseBytes { limit: 100 })
+        );
+        assert_eq!(
+            to_bounded_json(&["x"], &limits, later).unwrap(),
+            br#"["x"]"#
+        );
+        let unlimited = RequestLimits {
+            max_response_bytes: usize::MAX,
+            ..RequestLimits::default()
+        };
+        assert!(matches!(
+            to_bounded_json(&vec!["x"; 100_000], &unlimited, Instant::now()),
+            Err(Refusal::Timeout { .. })
+        ));
     }
 }
