@@ -432,4 +432,14 @@ async fn each_caller_spends_its_own_bucket_of_query_cost() {
     assert_eq!(first_error(&body)["extensions"]["code"], "RATE_LIMITED");
 
     assert_eq!(other_caller.status(), StatusCode::OK);
+    let unauthenticated = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth("not-a-token")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+    assert!(unauthenticated.headers().contains_key("ratelimit-policy"));
 }

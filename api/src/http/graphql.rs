@@ -36,7 +36,12 @@ const RETRY_AFTER_SECS: u64 = 1;
 
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let started = Instant::now();
-    let response = respond(state, request).await;
+    let policy = state.rate_limiter.policy();
+    let mut response = respond(state, request).await;
+    // The bucket's size and refill on every answer, refusals before authentication included.
+    if let Some(policy) = policy.and_then(|policy| HeaderValue::try_from(policy).ok()) {
+        response.headers_mut().insert("ratelimit-policy", policy);
+    }
     if let Some(outcome) = response.extensions().get::<Outcome>() {
         crate::metrics::request(
             outcome.operation.as_deref(),
@@ -135,7 +140,7 @@ async fn respond(state: AppState, request: Request) -> Response {
     rate_limit_headers(response, &state.rate_limiter, &budget)
 }
 
-/// The IETF draft's headers, and `Retry-After` as the bucket says when it refused.
+/// The IETF draft's `RateLimit` header, and `Retry-After` as the bucket says when it refused.
 fn rate_limit_headers(mut response: Response, limiter: &RateLimiter, budget: &Budget) -> Response {
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: String| {
@@ -143,9 +148,6 @@ fn rate_limit_headers(mut response: Response, limiter: &RateLimiter, budget: &Bu
             headers.insert(name, value);
         }
     };
-    if let Some(policy) = limiter.policy() {
-        set("ratelimit-policy", policy);
-    }
     match budget.charge() {
         Some(Charge::Allowed { remaining }) => set("ratelimit", limiter.state(remaining)),
         Some(Charge::Refused { retry_after }) => {
