@@ -165,6 +165,9 @@ pub struct RequestLimits {
     /// Largest request body, in bytes.
     #[arg(long, global = true, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// Most operations in a batch (a JSON array of requests); 1 refuses batches.
+    #[arg(long, global = true, env = "GRAPHQL_MAX_BATCH", default_value_t = 5)]
+    pub max_batch: usize,
     /// Largest `variables` object, in bytes of JSON.
     #[arg(long, global = true, env = "GRAPHQL_MAX_VARIABLES_BYTES", default_value_t = 16 * 1024)]
     pub max_variables_bytes: usize,

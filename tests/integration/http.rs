@@ -35,10 +35,12 @@ async fn non_json_posts_are_refused_before_they_execute() {
 }
 
 #[tokio::test]
-async fn batches_and_malformed_bodies_are_bad_requests() {
+async fn oversized_batches_and_malformed_bodies_are_bad_requests() {
     let app = TestApp::spawn().await;
+    let six = format!("[{}]", [r#"{"query":"{ __typename }"}"#; 6].join(","));
     for body in [
-        r#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#,
+        six.as_str(),
+        "[]",
         "{not json",
         r#"{"variables":{}}"#,
         r#"{"query":1}"#,
@@ -50,7 +52,7 @@ async fn batches_and_malformed_bodies_are_bad_requests() {
             .client
             .post(app.url("/graphql"))
             .header(header::CONTENT_TYPE, "application/json")
-            .body(body)
+            .body(body.to_owned())
             .send()
             .await
             .unwrap();
@@ -58,6 +60,46 @@ async fn batches_and_malformed_bodies_are_bad_requests() {
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
     }
+}
+
+#[tokio::test]
+async fn a_batch_runs_each_operation_and_answers_an_array() {
+    let app = TestApp::spawn().await;
+    let too_costly = "{ integratedCareBoard(code: \"QHM\") { areas { icbs { areas { icbs { \
+                      areas { name } } } } } } }";
+    let batch = json!([
+        { "query": "{ area(code: \"E06000001\") { name } }" },
+        { "query": "query Two { area(code: \"E06000002\") { name } }", "operationName": "Two" },
+        { "query": "{ nope }" },
+        { "query": too_costly },
+        { "query": "{ area(code: \"E06000003\") { name } }" },
+    ]);
+
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let answers = body.as_array().expect("an array for a batch");
+    assert_eq!(answers.len(), 5);
+    assert_eq!(answers[0]["data"]["area"]["name"], "Hartlepool");
+    assert_eq!(answers[1]["data"]["area"]["name"], "Middlesbrough");
+    assert_eq!(
+        answers[2]["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert!(answers[0]["extensions"]["cost"]["requestedQueryCost"].is_number());
+    // One operation refused for its cost does not stop the others.
+    assert_eq!(
+        answers[3]["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert_eq!(answers[4]["data"]["area"]["name"], "Redcar and Cleveland");
 }
 
 #[tokio::test]

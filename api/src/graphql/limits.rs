@@ -98,7 +98,8 @@ impl Budget {
         }
     }
 
-    fn exceed(&self, refusal: Refusal) -> ServerError {
+    /// Stops the execution: a limit reached while it runs ends the whole request.
+    fn stop(&self, refusal: Refusal) -> ServerError {
         self.stopped.store(true, Ordering::Relaxed);
         let error = refusal.to_server_error();
         if let Ok(mut exceeded) = self.exceeded.lock() {
@@ -107,11 +108,12 @@ impl Budget {
         error
     }
 
-    fn take_exceeded(&self) -> Option<Refusal> {
+    /// The limit that stopped the request, for every operation of a batch after it too.
+    fn exceeded(&self) -> Option<Refusal> {
         self.exceeded
             .lock()
             .ok()
-            .and_then(|mut exceeded| exceeded.take())
+            .and_then(|exceeded| exceeded.clone())
     }
 }
 
@@ -236,16 +238,17 @@ impl Extension for LimitsExtension {
             let _ = self.budget.set(budget);
         }
         let _ = self.operation_name.set(request.operation_name.clone());
-        let budget = self.budget();
         if variables_exceed(&request.variables, self.limits.max_variables_bytes) {
-            return Err(budget.exceed(Refusal::Variables {
+            return Err(Refusal::Variables {
                 limit: self.limits.max_variables_bytes,
-            }));
+            }
+            .to_server_error());
         }
         if significant_tokens(&request.query, self.limits.max_tokens) > self.limits.max_tokens {
-            return Err(budget.exceed(Refusal::Tokens {
+            return Err(Refusal::Tokens {
                 limit: self.limits.max_tokens,
-            }));
+            }
+            .to_server_error());
         }
         next.run(ctx, request).await
     }
@@ -270,7 +273,7 @@ impl Extension for LimitsExtension {
             let _ = budget.operation.set(name.to_owned());
         }
         check_shape(&document, &self.limits, operation_name, budget.read_only)
-            .map_err(|refusal| budget.exceed(refusal))?;
+            .map_err(|refusal| refusal.to_server_error())?;
         Ok(document)
     }
 
@@ -295,7 +298,7 @@ impl Extension for LimitsExtension {
             None
         };
         if let Some(refusal) = refusal {
-            return Err(vec![budget.exceed(refusal)]);
+            return Err(vec![refusal.to_server_error()]);
         }
         let cost = result.complexity.max(1);
         budget.cost.store(cost, Ordering::Relaxed);
@@ -309,7 +312,7 @@ impl Extension for LimitsExtension {
                 crate::metrics::rate_limited();
                 let retry_after_secs = whole_seconds(retry_after);
                 return Err(vec![
-                    budget.exceed(Refusal::RateLimited { retry_after_secs }),
+                    Refusal::RateLimited { retry_after_secs }.to_server_error(),
                 ]);
             }
         }
@@ -326,7 +329,7 @@ impl Extension for LimitsExtension {
         let budget = self.budget();
         // A limit hit mid-way leaves a partial tree with holes; the client gets the refusal
         // alone, and the memory of the partial tree goes now.
-        let mut response = match budget.take_exceeded() {
+        let mut response = match budget.exceeded() {
             Some(refusal) => Response::from_errors(vec![refusal.to_server_error()]),
             None => response,
         };
@@ -357,12 +360,12 @@ impl Extension for LimitsExtension {
         }
         let resolved = budget.resolved.fetch_add(1, Ordering::Relaxed) + 1;
         if resolved > self.limits.max_resolved_fields {
-            return Err(budget.exceed(Refusal::ResolvedFields {
+            return Err(budget.stop(Refusal::ResolvedFields {
                 limit: self.limits.max_resolved_fields,
             }));
         }
         if resolved.is_multiple_of(FIELDS_PER_CLOCK_CHECK) && Instant::now() >= budget.deadline {
-            return Err(budget.exceed(Refusal::Timeout {
+            return Err(budget.stop(Refusal::Timeout {
                 seconds: self.request_timeout.as_secs(),
             }));
         }

@@ -4,7 +4,8 @@
 //! accept `application/graphql-response+json`, 200 for `application/json` ones.
 //!
 //! Only `application/json` bodies execute: `text/plain` or form posts are "simple" requests a
-//! browser sends cross-site without a CORS preflight. One operation per request (no batches).
+//! browser sends cross-site without a CORS preflight. A POST may carry a batch (a JSON array) of
+//! at most `GRAPHQL_MAX_BATCH` operations, answered with an array.
 //! The whole exchange, reading the body included, runs under the request deadline; execution
 //! runs in a task of its own that is aborted there, so its memory goes with it.
 
@@ -79,9 +80,9 @@ async fn respond(state: AppState, request: Request) -> Response {
             return reply.unauthenticated();
         }
     };
-    let body = tokio::time::timeout_at(deadline, read(request, state.limits.max_body_bytes));
-    let graphql_request = match body.await {
-        Ok(Ok(graphql_request)) => graphql_request,
+    let body = tokio::time::timeout_at(deadline, read(request, &state.limits));
+    let operations = match body.await {
+        Ok(Ok(operations)) => operations,
         Ok(Err((code, message))) => return reply.refuse(code, &message),
         Err(_) => {
             return reply.refuse(
@@ -90,7 +91,7 @@ async fn respond(state: AppState, request: Request) -> Response {
             );
         }
     };
-    reply.operation = graphql_request.operation_name.clone();
+    reply.operation = operations.requests[0].operation_name.clone();
     let (viewer, today) = match authenticate(&state, authorization.as_deref()).await {
         Ok(authenticated) => authenticated,
         Err(AuthFailure::Refused) => return reply.unauthenticated(),
@@ -104,7 +105,8 @@ async fn respond(state: AppState, request: Request) -> Response {
     tracing::Span::current().record("viewer", viewer.label());
     let rate_key = RateLimiter::key(&viewer, client);
     let budget = Budget::new(deadline, read_only);
-    if let Some(charge) = state.rate_limiter.charge(&rate_key, 1) {
+    let count = operations.requests.len();
+    if let Some(charge) = state.rate_limiter.charge(&rate_key, count) {
         budget.record_charge(charge);
         if let Charge::Refused { retry_after } = charge {
             crate::metrics::rate_limited();
@@ -115,17 +117,33 @@ async fn respond(state: AppState, request: Request) -> Response {
             return rate_limit_headers(response, &state.rate_limiter, &budget);
         }
     }
-    let request =
-        for_viewer(graphql_request, &state.db, viewer, today, rate_key).data(budget.clone());
+    // The operations of a batch share the request's budget: its deadline, and its counts of
+    // fields and bytes; each is checked against the cost limit and charged on its own.
+    let requests: Vec<_> = operations
+        .requests
+        .into_iter()
+        .map(|request| {
+            for_viewer(request, &state.db, viewer.clone(), today, rate_key.clone())
+                .data(budget.clone())
+        })
+        .collect();
     let schema = state.schema.clone();
-    let mut execution =
-        tokio::spawn(async move { schema.execute(request).await }.in_current_span());
+    let mut execution = tokio::spawn(
+        async move {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(schema.execute(request).await);
+            }
+            responses
+        }
+        .in_current_span(),
+    );
     let outcome = tokio::time::timeout_at(deadline, &mut execution).await;
     if let Some(name) = budget.operation() {
         reply.operation = Some(name.to_owned());
     }
     let response = match outcome {
-        Ok(Ok(response)) => reply.graphql(response, &state.limits, deadline),
+        Ok(Ok(responses)) => reply.graphql(responses, operations.batch, &state.limits, deadline),
         // The panic hook has logged it, with this request's span.
         Ok(Err(_)) => reply.refuse(Code::Internal, "internal error"),
         Err(_) => {
@@ -184,12 +202,15 @@ struct Parameters {
 
 type Rejection = (Code, String);
 
-async fn read(
-    request: Request,
-    max_body_bytes: usize,
-) -> Result<async_graphql::Request, Rejection> {
-    let body = match *request.method() {
-        Method::GET => from_parameters(request.uri().query().unwrap_or_default())?,
+/// What one HTTP request asks: one operation, or a batch (a JSON array of them).
+struct Operations {
+    requests: Vec<async_graphql::Request>,
+    batch: bool,
+}
+
+async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Rejection> {
+    let bodies = match *request.method() {
+        Method::GET => vec![from_parameters(request.uri().query().unwrap_or_default())?],
         Method::POST => {
             if !is_json(request.headers()) {
                 return Err((
@@ -197,10 +218,10 @@ async fn read(
                     "send the request as application/json".to_owned(),
                 ));
             }
-            let bytes = axum::body::to_bytes(request.into_body(), max_body_bytes)
+            let bytes = axum::body::to_bytes(request.into_body(), limits.max_body_bytes)
                 .await
-                .map_err(|error| body_error(&error, max_body_bytes))?;
-            serde_json::from_slice::<GraphqlBody>(&bytes).map_err(|error| {
+                .map_err(|error| body_error(&error, limits.max_body_bytes))?;
+            let unreadable = |error: serde_json::Error| {
                 (
                     Code::BadRequest,
                     format!(
@@ -208,12 +229,38 @@ async fn read(
                         echo(&error.to_string())
                     ),
                 )
-            })?
+            };
+            if bytes.trim_ascii_start().starts_with(b"[") {
+                let batch =
+                    serde_json::from_slice::<Vec<GraphqlBody>>(&bytes).map_err(unreadable)?;
+                if batch.is_empty() || batch.len() > limits.max_batch {
+                    return Err((
+                        Code::BadRequest,
+                        format!(
+                            "a batch holds 1 to {} operations; this one holds {}",
+                            limits.max_batch,
+                            batch.len()
+                        ),
+                    ));
+                }
+                return Ok(Operations {
+                    requests: batch.into_iter().map(graphql_request).collect(),
+                    batch: true,
+                });
+            }
+            vec![serde_json::from_slice::<GraphqlBody>(&bytes).map_err(unreadable)?]
         }
         _ => {
             return Err((Code::MethodNotAllowed, "use GET or POST".to_owned()));
         }
     };
+    Ok(Operations {
+        requests: bodies.into_iter().map(graphql_request).collect(),
+        batch: false,
+    })
+}
+
+fn graphql_request(body: GraphqlBody) -> async_graphql::Request {
     let mut graphql_request = async_graphql::Request::new(body.query);
     if let Some(operation_name) = body.operation_name {
         graphql_request = graphql_request.operation_name(operation_name);
@@ -226,7 +273,7 @@ async fn read(
             graphql_request.extensions.insert(name, value);
         }
     }
-    Ok(graphql_request)
+    graphql_request
 }
 
 fn from_parameters(query_string: &str) -> Result<GraphqlBody, Rejection> {
@@ -349,37 +396,51 @@ impl Reply {
         response
     }
 
+    /// The answer to the operations, in the media type the client accepts: one response, or
+    /// an array for a batch.
     fn graphql(
         &self,
-        mut response: GraphqlResponse,
+        mut responses: Vec<GraphqlResponse>,
+        batch: bool,
         limits: &RequestLimits,
         deadline: Instant,
     ) -> Response {
-        let codes: Vec<Code> = response.errors.iter().filter_map(error_code).collect();
-        for error in &mut response.errors {
-            if let Some(request_id) = self.request_id() {
+        let errors = || responses.iter().flat_map(|response| &response.errors);
+        let codes: Vec<Code> = errors().filter_map(error_code).collect();
+        let request_error = match responses.as_slice() {
+            [response] if !batch => {
+                response.data == async_graphql::Value::Null
+                    && !response.errors.is_empty()
+                    && response.errors.iter().all(|error| error.path.is_empty())
+            }
+            _ => false,
+        };
+        if let Some(request_id) = self.request_id() {
+            for error in responses
+                .iter_mut()
+                .flat_map(|response| &mut response.errors)
+            {
                 error
                     .extensions
                     .get_or_insert_with(Default::default)
                     .set("requestId", request_id);
             }
         }
-        let is_request_error = response.data == async_graphql::Value::Null
-            && !response.errors.is_empty()
-            && response.errors.iter().all(|error| error.path.is_empty());
         let status = codes
             .iter()
             .find_map(|code| code.fixed_status())
             .map(|status| StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
-            .unwrap_or(if is_request_error && self.graphql_response {
+            .unwrap_or(if request_error && self.graphql_response {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::OK
             });
-        let serialized = if is_request_error {
-            to_bounded_json(&RequestError::from(&response), limits, deadline)
-        } else {
-            to_bounded_json(&response, limits, deadline)
+        let serialized = match responses.as_slice() {
+            [response] if request_error => {
+                to_bounded_json(&RequestError::from(response), limits, deadline)
+            }
+            [response] if !batch => to_bounded_json(response, limits, deadline),
+            all => to_bounded_json(&all, limits, deadline),
         };
         match serialized {
             Ok(body) => {
