@@ -443,3 +443,54 @@ async fn each_caller_spends_its_own_bucket_of_query_cost() {
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
     assert!(unauthenticated.headers().contains_key("ratelimit-policy"));
 }
+
+#[tokio::test]
+async fn fragments_that_multiply_are_refused_before_they_are_written_out() {
+    let app = TestApp::spawn().await;
+    let mut query = String::from("{ ...F0 }");
+    for level in 0..20 {
+        query.push_str(&format!(
+            " fragment F{level} on Query {{ ...F{next} ...F{next} ...F{next} }}",
+            next = level + 1
+        ));
+    }
+    query.push_str(" fragment F20 on Query { __typename }");
+    let started = Instant::now();
+
+    let (_, body) = app.post(&query, json!({})).await;
+
+    assert!(started.elapsed() < Duration::from_millis(500));
+    assert_eq!(
+        first_error(&body)["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert!(
+        first_error(&body)["message"]
+            .as_str()
+            .unwrap()
+            .contains("fragments"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_cost_too_large_to_add_up_is_still_refused() {
+    let app = TestApp::spawn().await;
+    // Deep enough that the costs multiply past any integer; with __typename beside it, an
+    // unchecked sum would wrap round to a small number.
+    let mut query = String::from("{ __typename integratedCareBoards(first: 250) { nodes { ");
+    for _ in 0..6 {
+        query.push_str("areas { icbs { ");
+    }
+    query.push_str("a: name b: name c: name");
+    query.push_str(&" } }".repeat(6));
+    query.push_str(" } } }");
+
+    let (_, body) = app.post(&query, json!({})).await;
+
+    assert_eq!(
+        first_error(&body)["extensions"]["code"],
+        "QUERY_TOO_COMPLEX",
+        "{body}"
+    );
+}

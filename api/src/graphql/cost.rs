@@ -34,6 +34,11 @@ pub const MAX_SCHEDULE_ITEMS: usize = 8;
 /// Counts listed by enumerations: outcomes, ONS regions.
 pub const MAX_ENUM_COUNTS: usize = 10;
 
+/// No field costs more than this, so that async-graphql's unchecked sum of the fields' costs
+/// cannot overflow: with the document written out capped at the resolved-field limit, the
+/// sum stays far below `usize::MAX`.
+pub const CEILING: usize = 1 << 40;
+
 /// What a root field that runs SQL costs before its selection.
 pub const SQL_ROOT: usize = 10;
 /// What the national summary costs: it computes every visible area's schedule.
@@ -41,12 +46,20 @@ pub const NATIONAL_SUMMARY: usize = 200;
 
 /// A list of at most `bound` items, each costing `per_item`.
 pub fn list(bound: usize, per_item: usize) -> usize {
-    bound.saturating_mul(per_item.max(1)).saturating_add(1)
+    bound
+        .saturating_mul(per_item.max(1))
+        .saturating_add(1)
+        .min(CEILING)
 }
 
 /// A root field that runs SQL, with what is asked of its result.
 pub fn sql_root(selection: usize) -> usize {
-    SQL_ROOT.saturating_add(selection)
+    SQL_ROOT.saturating_add(selection).min(CEILING)
+}
+
+/// The national summary, with what is asked of it.
+pub fn national_summary(selection: usize) -> usize {
+    NATIONAL_SUMMARY.saturating_add(selection).min(CEILING)
 }
 
 /// A root connection: a page of `first` or `last` items (the default page if neither).
@@ -83,7 +96,9 @@ mod tests {
     }
 
     #[test]
-    fn costs_saturate_instead_of_overflowing() {
-        assert_eq!(list(usize::MAX, 2), usize::MAX);
+    fn costs_stop_at_the_ceiling_instead_of_overflowing() {
+        assert_eq!(list(usize::MAX, 2), CEILING);
+        assert_eq!(sql_root(usize::MAX), CEILING);
+        assert_eq!(national_summary(usize::MAX), CEILING);
     }
 }

@@ -8,6 +8,7 @@
 
 use std::{
     any::TypeId,
+    collections::HashMap,
     sync::{
         Arc, Mutex, OnceLock,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -132,6 +133,8 @@ pub enum Refusal {
     Depth { found: usize, limit: usize },
     #[error("the query costs {cost}; at most {limit} is allowed (see extensions.cost)")]
     Cost { cost: usize, limit: usize },
+    #[error("written out, the document's fragments hold more than {limit} fields")]
+    ExpandedFields { limit: usize },
     #[error("the variables take more than {limit} bytes")]
     Variables { limit: usize },
     #[error("the response would resolve more than {limit} fields; ask for less, or page")]
@@ -154,6 +157,7 @@ impl Refusal {
             | Refusal::RootFields { .. }
             | Refusal::Directives { .. }
             | Refusal::Depth { .. }
+            | Refusal::ExpandedFields { .. }
             | Refusal::Cost { .. } => Code::QueryTooComplex,
             Refusal::Variables { .. } => Code::RequestTooLarge,
             Refusal::ResolvedFields { .. } | Refusal::ResponseBytes { .. } => {
@@ -234,6 +238,7 @@ impl Extension for LimitsExtension {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        let mut request = request;
         if let Some(budget) = attached_budget(&request) {
             let _ = self.budget.set(budget);
         }
@@ -249,6 +254,23 @@ impl Extension for LimitsExtension {
                 limit: self.limits.max_tokens,
             }
             .to_server_error());
+        }
+        // async-graphql walks the document with every fragment spread written out, several
+        // times, before any other limit applies; a few hundred bytes of fragments that spread
+        // each other can describe billions of fields. Parse here, and refuse such a document
+        // before those walks (the parsed document is reused, not parsed again).
+        let limit = self.limits.max_resolved_fields;
+        let expanded = match request.parsed_query() {
+            Ok(document) => expanded_fields(document, limit),
+            Err(mut error) => {
+                let mut extensions = ErrorExtensionValues::default();
+                extensions.set("code", Code::GraphqlParseFailed.as_str());
+                error.extensions = Some(extensions);
+                return Err(error);
+            }
+        };
+        if expanded > limit {
+            return Err(Refusal::ExpandedFields { limit }.to_server_error());
         }
         next.run(ctx, request).await
     }
@@ -474,6 +496,54 @@ impl Written {
     }
 }
 
+/// The fields of the document with every fragment spread written out, counted once per
+/// fragment (memoised) and up to `limit`: cheap however much the spreads multiply. A cycle
+/// counts as unbounded; validation would refuse it anyway.
+fn expanded_fields(document: &ExecutableDocument, limit: usize) -> usize {
+    fn size<'a>(
+        document: &'a ExecutableDocument,
+        selection_set: &'a SelectionSet,
+        sizes: &mut HashMap<&'a str, Option<usize>>,
+    ) -> usize {
+        selection_set
+            .items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    1usize.saturating_add(size(document, &field.node.selection_set.node, sizes))
+                }
+                Selection::InlineFragment(fragment) => {
+                    size(document, &fragment.node.selection_set.node, sizes)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    match sizes.get(name) {
+                        Some(Some(known)) => *known,
+                        // Still being counted: the fragment spreads itself.
+                        Some(None) => usize::MAX,
+                        None => {
+                            let Some(fragment) = document.fragments.get(name) else {
+                                return 0;
+                            };
+                            sizes.insert(name, None);
+                            let counted = size(document, &fragment.node.selection_set.node, sizes);
+                            sizes.insert(name, Some(counted));
+                            counted
+                        }
+                    }
+                }
+            })
+            .fold(0, usize::saturating_add)
+    }
+    let mut sizes = HashMap::new();
+    document
+        .operations
+        .iter()
+        .map(|(_, operation)| size(document, &operation.node.selection_set.node, &mut sizes))
+        .fold(0, usize::saturating_add)
+        .min(limit.saturating_add(1))
+}
+
 /// The fields an operation selects at its root, through fragments. Fragment cycles are
 /// refused by validation later; the depth guard only keeps this walk finite until then.
 fn root_fields(document: &ExecutableDocument, selection_set: &SelectionSet, depth: usize) -> usize {
@@ -547,6 +617,25 @@ mod tests {
             ),
             Ok(())
         );
+    }
+
+    #[test]
+    fn fragments_that_multiply_are_counted_without_being_written_out() {
+        let mut query = String::from("{ ...F0 }");
+        for level in 0..40 {
+            query.push_str(&format!(
+                " fragment F{level} on Q {{ ...F{next} ...F{next} ...F{next} }}",
+                next = level + 1
+            ));
+        }
+        query.push_str(" fragment F40 on Q { a }");
+        let document = parse_query(&query).unwrap();
+
+        assert_eq!(expanded_fields(&document, 1_000), 1_001);
+        let small = parse_query("{ a { b } ...F } fragment F on Q { c }").unwrap();
+        assert_eq!(expanded_fields(&small, 1_000), 3);
+        let cycle = parse_query("{ ...F } fragment F on Q { ...F }").unwrap();
+        assert_eq!(expanded_fields(&cycle, 1_000), 1_001);
     }
 
     #[test]

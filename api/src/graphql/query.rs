@@ -405,7 +405,7 @@ impl Query {
     }
 
     /// Counts of areas by latest outcome and region, open priority action plans and overdue items.
-    #[graphql(complexity = "cost::NATIONAL_SUMMARY.saturating_add(child_complexity)")]
+    #[graphql(complexity = "cost::national_summary(child_complexity)")]
     async fn national_summary(
         &self,
         ctx: &Context<'_>,
