@@ -57,6 +57,11 @@ impl RateLimiter {
     pub fn key(viewer: &Viewer, client: Option<IpAddr>) -> String {
         match (viewer, client) {
             (Viewer::SignedIn(caller), _) => format!("sub:{}", caller.subject),
+            // One IPv6 subscriber holds a whole /64: a bucket per address would be no limit.
+            (Viewer::Public, Some(IpAddr::V6(address))) => {
+                let network = u128::from(address) & !((1u128 << 64) - 1);
+                format!("ip:{}/64", std::net::Ipv6Addr::from(network))
+            }
             (Viewer::Public, Some(address)) => format!("ip:{address}"),
             (Viewer::Public, None) => "ip:unknown".to_owned(),
         }
@@ -175,6 +180,14 @@ mod tests {
             limiter.charge("a", 50),
             Some(Charge::Allowed { remaining: 0 })
         );
+    }
+
+    #[test]
+    fn the_public_draws_by_address_and_ipv6_by_its_64() {
+        let key = |address: &str| RateLimiter::key(&Viewer::Public, address.parse().ok());
+        assert_eq!(key("192.0.2.7"), "ip:192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
     }
 
     #[test]

@@ -325,6 +325,21 @@ async fn an_error_echoes_only_a_short_prefix_of_the_input() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     let message = body["errors"][0]["message"].as_str().unwrap();
     assert!(message.len() < 300, "{} bytes", message.len());
+
+    // async-graphql's own messages name what the document names.
+    let (_, body) = app
+        .post(&format!("{{ {} }}", "n".repeat(60 * 1024)), json!({}))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.chars().count() <= 257,
+        "{} characters",
+        message.len()
+    );
 }
 
 #[tokio::test]
@@ -349,6 +364,7 @@ async fn liveness_and_readiness_answer_and_readiness_follows_the_database() {
     assert_eq!(status("/health/live").await, StatusCode::OK);
     assert_eq!(graphql_status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE");
+    assert!(body["data"].is_null(), "a 5xx carries no data: {body}");
 }
 
 #[tokio::test]

@@ -20,6 +20,18 @@ impl ErrorExtensions for AppError {
     }
 }
 
+/// The longest error message sent: room for our own messages with their short echoes of the
+/// input, never for a large payload reflected back.
+const MAX_MESSAGE_CHARS: usize = 256;
+
+fn shortened(message: &str) -> String {
+    let cut = message
+        .char_indices()
+        .nth(MAX_MESSAGE_CHARS)
+        .map_or(message.len(), |(index, _)| index);
+    format!("{}…", &message[..cut])
+}
+
 /// Gives a code to the errors async-graphql raises itself, which carry none: parse and
 /// validation failures, an `operationName` that selects nothing, and arguments that fail to
 /// coerce.
@@ -48,7 +60,13 @@ impl Extension for ErrorCodes {
         response.errors = response
             .errors
             .into_iter()
-            .map(|error| with_code(error, Code::OperationResolutionFailure))
+            .map(|mut error| {
+                // async-graphql's messages repeat names from the document whole.
+                if error.message.chars().count() > MAX_MESSAGE_CHARS {
+                    error.message = shortened(&error.message);
+                }
+                with_code(error, Code::OperationResolutionFailure)
+            })
             .collect();
         response
     }

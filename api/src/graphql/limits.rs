@@ -327,7 +327,9 @@ impl Extension for LimitsExtension {
         crate::metrics::query_cost(cost);
         // The transport charged 1 for the request itself; the query pays the rest.
         let key = ctx.data_opt::<RequestScope>().map(|scope| &scope.rate_key);
-        let charge = key.and_then(|key| self.rate_limiter.charge(key, cost.saturating_sub(1)));
+        let charge = key
+            .filter(|_| cost > 1)
+            .and_then(|key| self.rate_limiter.charge(key, cost - 1));
         if let Some(charge) = charge {
             budget.record_charge(charge);
             if let Charge::Refused { retry_after } = charge {

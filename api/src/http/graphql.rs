@@ -92,10 +92,18 @@ async fn respond(state: AppState, request: Request) -> Response {
         }
     };
     reply.operation = operations.requests[0].operation_name.clone();
-    let (viewer, today) = match authenticate(&state, authorization.as_deref()).await {
-        Ok(authenticated) => authenticated,
-        Err(AuthFailure::Refused) => return reply.unauthenticated(),
-        Err(AuthFailure::Unavailable) => {
+    let authenticated =
+        tokio::time::timeout_at(deadline, authenticate(&state, authorization.as_deref())).await;
+    let (viewer, today) = match authenticated {
+        Ok(Ok(authenticated)) => authenticated,
+        Ok(Err(AuthFailure::Refused)) => return reply.unauthenticated(),
+        Err(_) => {
+            let refusal = Refusal::Timeout {
+                seconds: state.limits.request_timeout_secs,
+            };
+            return reply.refuse(refusal.code(), &refusal.to_string());
+        }
+        Ok(Err(AuthFailure::Unavailable)) => {
             return reply.refuse(
                 Code::Unavailable,
                 "the service is unavailable; retry shortly",
@@ -210,7 +218,16 @@ struct Operations {
 
 async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Rejection> {
     let bodies = match *request.method() {
-        Method::GET => vec![from_parameters(request.uri().query().unwrap_or_default())?],
+        Method::GET => {
+            let parameters = request.uri().query().unwrap_or_default();
+            if parameters.len() > limits.max_body_bytes {
+                return Err((
+                    Code::RequestTooLarge,
+                    format!("the URL is longer than {} bytes", limits.max_body_bytes),
+                ));
+            }
+            vec![from_parameters(parameters)?]
+        }
         Method::POST => {
             if !is_json(request.headers()) {
                 return Err((
@@ -426,9 +443,15 @@ impl Reply {
                     .set("requestId", request_id);
             }
         }
-        let status = codes
-            .iter()
-            .find_map(|code| code.fixed_status())
+        let fixed_status = codes.iter().find_map(|code| code.fixed_status());
+        if fixed_status.is_some() {
+            // An outage, a timeout or a fault: the partial answer is not to be relied on, and
+            // the specification allows a 5xx only for a response without data.
+            for response in &mut responses {
+                response.data = async_graphql::Value::Null;
+            }
+        }
+        let status = fixed_status
             .map(|status| StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
             .unwrap_or(if request_error && self.graphql_response {
                 StatusCode::BAD_REQUEST

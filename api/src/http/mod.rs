@@ -131,7 +131,7 @@ fn client_address<B>(request: &Request<B>) -> Option<std::net::IpAddr> {
 enum AuthFailure {
     /// The credentials were checked and refused (HTTP 401, websocket 4403).
     Refused,
-    /// They could not be checked: the key provider or the database failed (HTTP 500, 1011).
+    /// They could not be checked: the key provider or the database failed (HTTP 503, 1011).
     Unavailable,
 }
 
