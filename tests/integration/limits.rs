@@ -76,6 +76,11 @@ async fn an_accepted_query_reports_its_cost_as_the_cost_model_counts_it() {
     assert_eq!(name["extensions"]["cost"]["requestedQueryCost"], 11);
     assert_eq!(icbs["extensions"]["cost"]["requestedQueryCost"], 15);
     assert_eq!(summary["extensions"]["cost"]["requestedQueryCost"], 200);
+    // Introspection adds 5,000 to what its fields cost.
+    let (_, schema) = app
+        .post("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(schema["extensions"]["cost"]["requestedQueryCost"], 5_003);
 }
 
 #[tokio::test]

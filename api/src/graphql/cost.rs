@@ -43,6 +43,10 @@ pub const CEILING: usize = 1 << 40;
 pub const SQL_ROOT: usize = 10;
 /// What the national summary costs: it computes every visible area's schedule.
 pub const NATIONAL_SUMMARY: usize = 200;
+/// What an operation that introspects the schema (`__schema`, `__type`) costs on top: its
+/// fields carry no bounds of their own, and a few levels of them resolve tens of thousands of
+/// fields. A client such as GraphiQL asks once per page load.
+pub const INTROSPECTION: usize = 5_000;
 
 /// A list of at most `bound` items, each costing `per_item`.
 pub fn list(bound: usize, per_item: usize) -> usize {

@@ -211,6 +211,7 @@ impl ExtensionFactory for Limits {
             rate_limiter: self.rate_limiter.clone(),
             budget: OnceLock::new(),
             operation_name: OnceLock::new(),
+            introspects: OnceLock::new(),
         })
     }
 }
@@ -221,6 +222,7 @@ struct LimitsExtension {
     rate_limiter: Arc<RateLimiter>,
     budget: OnceLock<Arc<Budget>>,
     operation_name: OnceLock<Option<String>>,
+    introspects: OnceLock<bool>,
 }
 
 impl LimitsExtension {
@@ -296,6 +298,7 @@ impl Extension for LimitsExtension {
         }
         check_shape(&document, &self.limits, operation_name, budget.read_only)
             .map_err(|refusal| refusal.to_server_error())?;
+        let _ = self.introspects.set(introspects(&document));
         Ok(document)
     }
 
@@ -306,6 +309,15 @@ impl Extension for LimitsExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
         let budget = self.budget();
+        let introspection = if self.introspects.get() == Some(&true) {
+            super::cost::INTROSPECTION
+        } else {
+            0
+        };
+        let result = ValidationResult {
+            complexity: result.complexity.saturating_add(introspection),
+            ..result
+        };
         let refusal = if result.depth > self.limits.max_depth {
             Some(Refusal::Depth {
                 found: result.depth,
@@ -544,6 +556,31 @@ fn expanded_fields(document: &ExecutableDocument, limit: usize) -> usize {
         .map(|(_, operation)| size(document, &operation.node.selection_set.node, &mut sizes))
         .fold(0, usize::saturating_add)
         .min(limit.saturating_add(1))
+}
+
+/// Whether the document selects `__schema` or `__type` anywhere, as written.
+fn introspects(document: &ExecutableDocument) -> bool {
+    fn selects(selection_set: &SelectionSet) -> bool {
+        selection_set
+            .items
+            .iter()
+            .any(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    matches!(field.node.name.node.as_str(), "__schema" | "__type")
+                        || selects(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => selects(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => false,
+            })
+    }
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| selects(&operation.node.selection_set.node))
+        || document
+            .fragments
+            .values()
+            .any(|fragment| selects(&fragment.node.selection_set.node))
 }
 
 /// The fields an operation selects at its root, through fragments. Fragment cycles are
