@@ -471,3 +471,27 @@ async fn a_body_that_does_not_arrive_by_the_deadline_is_408() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"REQUEST_TIMEOUT\""), "{answer}");
 }
+
+#[tokio::test]
+async fn a_callers_request_id_is_kept_only_if_short_and_plain() {
+    let app = TestApp::spawn().await;
+    let send = |id: String| {
+        app.client
+            .post(app.url("/graphql"))
+            .header("x-request-id", id)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+    };
+
+    let plain = send("partner-trace-42".to_owned()).await.unwrap();
+    let odd = send(format!("{} {}", "a".repeat(100), "<script>"))
+        .await
+        .unwrap();
+
+    assert_eq!(plain.headers()["x-request-id"], "partner-trace-42");
+    let replaced = odd.headers()["x-request-id"].to_str().unwrap();
+    assert!(
+        !replaced.contains("script") && replaced.len() == 36,
+        "{replaced}"
+    );
+}
