@@ -67,7 +67,7 @@ impl RateLimiter {
         }
     }
 
-    pub fn is_enabled(&self) -> bool {
+    fn is_enabled(&self) -> bool {
         self.buckets.is_some()
     }
 

@@ -74,10 +74,6 @@ impl Budget {
         })
     }
 
-    pub fn deadline(&self) -> Instant {
-        self.deadline
-    }
-
     /// The query's cost, once it has validated.
     pub fn cost(&self) -> Option<usize> {
         Some(self.cost.load(Ordering::Relaxed)).filter(|cost| *cost > 0)

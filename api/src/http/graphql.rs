@@ -550,22 +550,26 @@ fn to_bounded_json(
     limits: &RequestLimits,
     deadline: Instant,
 ) -> Result<Vec<u8>, Refusal> {
-    struct Bounded {
+    struct Bounded<'a> {
         bytes: Vec<u8>,
-        limit: usize,
+        limits: &'a RequestLimits,
         deadline: Instant,
         next_clock_check: usize,
         stopped_by: Option<Refusal>,
     }
-    impl std::io::Write for Bounded {
+    impl std::io::Write for Bounded<'_> {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             let written = self.bytes.len() + buf.len();
-            if written > self.limit {
-                self.stopped_by = Some(Refusal::ResponseBytes { limit: self.limit });
+            if written > self.limits.max_response_bytes {
+                self.stopped_by = Some(Refusal::ResponseBytes {
+                    limit: self.limits.max_response_bytes,
+                });
             } else if written >= self.next_clock_check {
                 self.next_clock_check = written + BYTES_PER_CLOCK_CHECK;
                 if Instant::now() >= self.deadline {
-                    self.stopped_by = Some(Refusal::Timeout { seconds: 0 });
+                    self.stopped_by = Some(Refusal::Timeout {
+                        seconds: self.limits.request_timeout_secs,
+                    });
                 }
             }
             if self.stopped_by.is_some() {
@@ -580,22 +584,17 @@ fn to_bounded_json(
     }
     let mut writer = Bounded {
         bytes: Vec::with_capacity(limits.max_response_bytes.min(BYTES_PER_CLOCK_CHECK)),
-        limit: limits.max_response_bytes,
+        limits,
         deadline,
         next_clock_check: BYTES_PER_CLOCK_CHECK,
         stopped_by: None,
     };
     match serde_json::to_writer(&mut writer, value) {
         Ok(()) => Ok(writer.bytes),
-        Err(_) => Err(match writer.stopped_by {
-            Some(Refusal::Timeout { .. }) => Refusal::Timeout {
-                seconds: limits.request_timeout_secs,
-            },
-            Some(refusal) => refusal,
-            None => Refusal::ResponseBytes {
-                limit: limits.max_response_bytes,
-            },
-        }),
+        // Writing to memory fails only where the writer stopped it.
+        Err(_) => Err(writer.stopped_by.unwrap_or(Refusal::ResponseBytes {
+            limit: limits.max_response_bytes,
+        })),
     }
 }
 
