@@ -7,7 +7,8 @@ use crate::enums::Role;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_event")]
 pub struct Model {
-    #[sea_orm(primary_key)]
+    /// The event's sequence number in the log: handed out in commit order, never reused.
+    #[sea_orm(primary_key, auto_increment = false)]
     pub id: i32,
     pub occurred_at: DateTimeUtc,
     /// The token's subject.
@@ -17,11 +18,19 @@ pub struct Model {
     pub actor_organisation: Option<String>,
     /// The area the change concerns; `None` for national reference data.
     pub area_id: Option<i32>,
-    /// What was done, e.g. `inspection.publish`.
+    /// The operation that made the change: the mutation's name, e.g. `publishReport`.
     pub action: String,
     /// The global ID of the object changed.
     pub object_id: Option<String>,
     pub summary: String,
+    /// What the event reveals, for its read policy: `inspection`, `report` (an inspection's
+    /// findings), `engagement_meeting`, `intervention`, … An event is readable only by those who
+    /// may read that object as it stands now.
+    pub object_kind: Option<String>,
+    /// The row of the object, in the table `object_kind` names.
+    pub object_row_id: Option<i32>,
+    /// The changed fields before and after, as a JSON object `{ field: { before, after } }`.
+    pub changes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@ pub struct Model {
     pub status: EngagementMeetingStatus,
     pub scheduled_for: Date,
     pub held_on: Option<Date>,
+    pub notes: Option<String>,
+    pub cancellation_reason: Option<String>,
+    pub revision: i32,
     pub is_synthetic: bool,
 }
 

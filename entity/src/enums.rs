@@ -199,6 +199,30 @@ pub enum RevisitProgress {
     SufficientInNone,
 }
 
+/// What a 2023-framework monitoring inspection found of the partnership's progress on the areas
+/// for priority action of the full inspection it follows.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum MonitoringProgress {
+    /// Sufficient progress on the areas for priority action.
+    #[sea_orm(string_value = "sufficient")]
+    Sufficient,
+    /// Insufficient progress on the areas for priority action.
+    #[sea_orm(string_value = "insufficient")]
+    Insufficient,
+}
+
+/// An inspectorate: the two that inspect areas jointly and sign off each report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum Inspectorate {
+    /// Ofsted.
+    Ofsted,
+    /// The Care Quality Commission.
+    Cqc,
+}
+
 /// Which partner a recommendation names as primarily responsible.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,

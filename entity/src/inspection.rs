@@ -3,7 +3,8 @@
 use sea_orm::entity::prelude::*;
 
 use crate::enums::{
-    InspectionFramework, InspectionKind, InspectionOutcome, InspectionStatus, RevisitProgress,
+    InspectionFramework, InspectionKind, InspectionOutcome, InspectionStatus, MonitoringProgress,
+    RevisitProgress,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -28,6 +29,21 @@ pub struct Model {
     /// Only for 2016-framework revisits.
     pub revisit_progress: Option<RevisitProgress>,
     pub report_url: Option<String>,
+    /// Only for 2023-framework monitoring inspections: progress on the areas for priority action.
+    pub monitoring_progress: Option<MonitoringProgress>,
+    /// The full inspection a monitoring inspection or revisit follows.
+    pub follows_inspection_id: Option<i32>,
+    /// Why a monitoring inspection was called at the inspectorates' discretion.
+    pub discretion_reason: Option<String>,
+    /// When a publication takes effect: the report stays embargoed until this instant.
+    pub publish_at: Option<DateTimeUtc>,
+    /// Why a set publication was held.
+    pub held_reason: Option<String>,
+    pub cancellation_reason: Option<String>,
+    pub signed_off_by_ofsted: bool,
+    pub signed_off_by_cqc: bool,
+    /// 1 on creation, one more on every change.
+    pub revision: i32,
     /// Part of the synthetic demo history, never a real inspection.
     pub is_synthetic: bool,
     pub created_at: DateTimeUtc,

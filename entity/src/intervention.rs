@@ -14,9 +14,11 @@ pub struct Model {
     pub kind: InterventionKind,
     pub status: InterventionStatus,
     pub summary: String,
+    pub proposed_on: Option<Date>,
     pub announced_on: Option<Date>,
     pub ended_on: Option<Date>,
     pub is_synthetic: bool,
+    pub revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ pub struct Model {
     pub due_on: Option<Date>,
     pub completed_on: Option<Date>,
     pub progress_note: Option<String>,
+    pub revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

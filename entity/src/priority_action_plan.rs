@@ -19,6 +19,7 @@ pub struct Model {
     pub published_on: Option<Date>,
     pub document_url: Option<String>,
     pub is_synthetic: bool,
+    pub revision: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

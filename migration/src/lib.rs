@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_reference_tables;
 mod m20261124_000002_create_history_tables;
 mod m20261124_000003_create_audit_event;
+mod m20261126_000004_write_side;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_reference_tables::Migration),
             Box::new(m20261124_000002_create_history_tables::Migration),
             Box::new(m20261124_000003_create_audit_event::Migration),
+            Box::new(m20261126_000004_write_side::Migration),
         ]
     }
 }

@@ -83,6 +83,7 @@ async fn add_confidential_records(db: &DatabaseConnection) -> Hidden {
         is_synthetic: Set(true),
         created_at: Set(stamp),
         updated_at: Set(stamp),
+        ..Default::default()
     };
     let planned = inspection(InspectionStatus::Planned, None)
         .insert(db)
@@ -131,6 +132,7 @@ async fn add_confidential_records(db: &DatabaseConnection) -> Hidden {
         is_synthetic: Set(true),
         created_at: Set(stamp),
         updated_at: Set(stamp),
+        ..Default::default()
     }
     .insert(db)
     .await
@@ -142,6 +144,7 @@ async fn add_confidential_records(db: &DatabaseConnection) -> Hidden {
         scheduled_for: Set(day(12, 1)),
         held_on: Set(None),
         is_synthetic: Set(true),
+        ..Default::default()
     }
     .insert(db)
     .await
@@ -156,6 +159,7 @@ async fn add_confidential_records(db: &DatabaseConnection) -> Hidden {
         announced_on: Set(None),
         ended_on: Set(None),
         is_synthetic: Set(true),
+        ..Default::default()
     }
     .insert(db)
     .await
@@ -482,6 +486,7 @@ async fn add_audit_events(db: &DatabaseConnection) -> Vec<i32> {
             action: Set(action.to_owned()),
             object_id: Set(None),
             summary: Set(format!("Test change: {action}")),
+            ..Default::default()
         }
         .insert(db)
         .await

@@ -117,6 +117,7 @@ async fn add_areas_with_history(db: &DatabaseConnection, count: i32) {
         is_synthetic: Set(true),
         created_at: Set(stamp),
         updated_at: Set(stamp),
+        ..Default::default()
     });
     inspection::Entity::insert_many(inspections)
         .exec(db)
@@ -142,6 +143,7 @@ async fn add_areas_with_history(db: &DatabaseConnection, count: i32) {
             is_synthetic: Set(true),
             created_at: Set(stamp),
             updated_at: Set(stamp),
+            ..Default::default()
         });
     priority_action_plan::Entity::insert_many(plans)
         .exec(db)
@@ -162,6 +164,7 @@ async fn add_areas_with_history(db: &DatabaseConnection, count: i32) {
         due_on: Set(None),
         completed_on: Set(None),
         progress_note: Set(None),
+        ..Default::default()
     });
     priority_action::Entity::insert_many(actions)
         .exec(db)
@@ -175,6 +178,7 @@ async fn add_areas_with_history(db: &DatabaseConnection, count: i32) {
         scheduled_for: Set(day(2025, 4, 1)),
         held_on: Set(Some(day(2025, 4, 1))),
         is_synthetic: Set(true),
+        ..Default::default()
     });
     engagement_meeting::Entity::insert_many(meetings)
         .exec(db)
@@ -191,6 +195,7 @@ async fn add_areas_with_history(db: &DatabaseConnection, count: i32) {
         is_synthetic: Set(true),
         created_at: Set(stamp),
         updated_at: Set(stamp),
+        ..Default::default()
     });
     strategic_plan::Entity::insert_many(strategic_plans)
         .exec(db)

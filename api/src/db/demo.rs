@@ -99,9 +99,13 @@ async fn insert_inspection(
         wsoa_required: Set(spec.wsoa_required),
         revisit_progress: Set(spec.revisit_progress),
         report_url: Set(None),
+        // A published report is a joint one: both inspectorates signed it.
+        signed_off_by_ofsted: Set(published),
+        signed_off_by_cqc: Set(published),
         is_synthetic: Set(true),
         created_at: Set(stamp),
         updated_at: Set(stamp),
+        ..Default::default()
     }
     .insert(db)
     .await
@@ -234,6 +238,7 @@ async fn load_area(db: &impl ConnectionTrait, area_id: i32, i: u64) -> Result<()
                 scheduled_for: Set(held),
                 held_on: Set(Some(held)),
                 is_synthetic: Set(true),
+                ..Default::default()
             }
             .insert(db)
             .await?;
@@ -291,6 +296,7 @@ async fn load_outcome_3_follow_up(
         is_synthetic: Set(true),
         created_at: Set(stamp),
         updated_at: Set(stamp),
+        ..Default::default()
     }
     .insert(db)
     .await?;
@@ -317,6 +323,7 @@ async fn load_outcome_3_follow_up(
             due_on: Set(Some(months(published, 12))),
             completed_on: Set((status == ActionStatus::Completed).then(|| months(published, 9))),
             progress_note: Set(None),
+            ..Default::default()
         }
         .insert(db)
         .await?;
@@ -365,6 +372,7 @@ async fn load_outcome_3_follow_up(
             announced_on: Set(Some(months(published, 1))),
             ended_on: Set(None),
             is_synthetic: Set(true),
+            ..Default::default()
         }
         .insert(db)
         .await?;
@@ -400,6 +408,7 @@ async fn insert_plan(
         is_synthetic: Set(true),
         created_at: Set(stamp),
         updated_at: Set(stamp),
+        ..Default::default()
     }
     .insert(db)
     .await?;

@@ -33,11 +33,12 @@ pub async fn connect(
         .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
         // SQLite for production: readers never wait for the writer (WAL), a writer waits for
-        // another rather than failing at once, and a commit survives a crash of the process.
+        // another rather than failing at once, and an acknowledged commit is on disk before the
+        // answer goes out, so it survives a crash of the process or of the machine (FULL).
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
         });

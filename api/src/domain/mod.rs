@@ -4,6 +4,10 @@
 //! unit-tested without I/O.
 
 pub mod codes;
+pub mod engagement;
+pub mod inspection;
+pub mod intervention;
+pub mod rejection;
 pub mod schedule;
 
 /// The longest prefix of a caller's input that an error message repeats.
