@@ -34,6 +34,12 @@ pub enum Code {
     Unauthenticated,
     /// Nothing the caller may see has this identity.
     NotFound,
+    /// The caller may see the object but not make this change.
+    Forbidden,
+    /// A request with this `Idempotency-Key` is still being answered; retry shortly.
+    IdempotencyConflict,
+    /// This `Idempotency-Key` was used for a different request.
+    IdempotencyKeyReused,
     /// The caller has spent its query-cost budget; retry after `Retry-After` seconds.
     RateLimited,
     /// The request ran past its deadline and was stopped.
@@ -45,7 +51,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 20] = [
         Code::BadRequest,
         Code::UnsupportedMediaType,
         Code::MethodNotAllowed,
@@ -59,6 +65,9 @@ impl Code {
         Code::BadUserInput,
         Code::Unauthenticated,
         Code::NotFound,
+        Code::Forbidden,
+        Code::IdempotencyConflict,
+        Code::IdempotencyKeyReused,
         Code::RateLimited,
         Code::Timeout,
         Code::Unavailable,
@@ -80,6 +89,9 @@ impl Code {
             Code::BadUserInput => "BAD_USER_INPUT",
             Code::Unauthenticated => "UNAUTHENTICATED",
             Code::NotFound => "NOT_FOUND",
+            Code::Forbidden => "FORBIDDEN",
+            Code::IdempotencyConflict => "IDEMPOTENCY_CONFLICT",
+            Code::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Code::RateLimited => "RATE_LIMITED",
             Code::Timeout => "TIMEOUT",
             Code::Unavailable => "UNAVAILABLE",
@@ -113,6 +125,8 @@ impl Code {
             Code::MethodNotAllowed => 405,
             Code::RequestTooLarge => 413,
             Code::RequestTimeout => 408,
+            Code::IdempotencyConflict => 409,
+            Code::IdempotencyKeyReused => 422,
             Code::RateLimited => 429,
             Code::Timeout | Code::Unavailable => 503,
             Code::Internal => 500,
@@ -133,6 +147,12 @@ pub enum AppError {
     Unauthenticated,
     #[error("{what} not found")]
     NotFound { what: &'static str },
+    #[error("you may not make this change")]
+    Forbidden,
+    #[error(
+        "a request with this Idempotency-Key is in progress, or its change was made and its response lost: read the object before retrying with a new key"
+    )]
+    IdempotencyConflict,
     #[error("{0}")]
     BadInput(String),
     #[error("the database is unavailable; retry shortly")]
@@ -147,6 +167,8 @@ impl AppError {
         match self {
             AppError::Unauthenticated => Code::Unauthenticated,
             AppError::NotFound { .. } => Code::NotFound,
+            AppError::Forbidden => Code::Forbidden,
+            AppError::IdempotencyConflict => Code::IdempotencyConflict,
             AppError::BadInput(_) => Code::BadUserInput,
             AppError::Unavailable => Code::Unavailable,
             AppError::Internal => Code::Internal,

@@ -17,3 +17,4 @@ mod schema_sdl;
 mod statements;
 mod support;
 mod websocket;
+mod writes;

@@ -169,6 +169,19 @@ impl Findings {
                 format!("at most {} recommendations", rejection::MAX_RECOMMENDATIONS),
             ));
         }
+        let recommendations = recommendations
+            .into_iter()
+            .enumerate()
+            .map(|(index, recommendation)| {
+                Ok(Recommendation {
+                    text: rejection::text(
+                        &format!("input.recommendations.{index}.text"),
+                        &recommendation.text,
+                    )?,
+                    ..recommendation
+                })
+            })
+            .collect::<Checked<Vec<_>>>()?;
         let priority = recommendations
             .iter()
             .position(|recommendation| recommendation.is_area_for_priority_action);

@@ -17,8 +17,8 @@ pub const MAX_AREAS_PER_ICB: usize = 24;
 pub const MAX_MEMBERSHIPS_PER_AREA: usize = 12;
 /// Inspections of one area, under both frameworks, since 2016.
 pub const MAX_INSPECTIONS_PER_AREA: usize = 20;
-/// Recommendations of one report.
-pub const MAX_RECOMMENDATIONS_PER_INSPECTION: usize = 20;
+/// Recommendations of one report: as many as `recordFindings` accepts.
+pub const MAX_RECOMMENDATIONS_PER_INSPECTION: usize = crate::domain::rejection::MAX_RECOMMENDATIONS;
 /// Versions of one area's strategic plan.
 pub const MAX_STRATEGIC_PLANS_PER_AREA: usize = 20;
 /// Priority action plans of one area (one per outcome-3 inspection).
@@ -41,6 +41,9 @@ pub const CEILING: usize = 1 << 40;
 
 /// What a root field that runs SQL costs before its selection.
 pub const SQL_ROOT: usize = 10;
+/// What a mutation costs before its payload's selection: a transaction with a serialized
+/// append to the event log, worth many reads.
+pub const MUTATION: usize = 100;
 /// What the national summary costs: it computes every visible area's schedule.
 pub const NATIONAL_SUMMARY: usize = 200;
 /// What an operation that introspects the schema (`__schema`, `__type`) costs on top: its
@@ -59,6 +62,11 @@ pub fn list(bound: usize, per_item: usize) -> usize {
 /// A root field that runs SQL, with what is asked of its result.
 pub fn sql_root(selection: usize) -> usize {
     SQL_ROOT.saturating_add(selection).min(CEILING)
+}
+
+/// A mutation, with what is asked of its payload.
+pub fn mutation(selection: usize) -> usize {
+    MUTATION.saturating_add(selection).min(CEILING)
 }
 
 /// The national summary, with what is asked of it.

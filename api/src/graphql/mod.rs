@@ -8,14 +8,14 @@ mod error;
 mod id;
 mod limits;
 mod loaders;
+mod mutation;
 mod query;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 mod types;
 
 use async_graphql::{
-    Context, Data, EmptyMutation, EmptySubscription, ErrorExtensions, Request, Result, ResultExt,
-    Schema,
+    Context, Data, EmptySubscription, ErrorExtensions, Request, Result, ResultExt, Schema,
 };
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -27,9 +27,10 @@ use loaders::{AreaById, RequestLoader, request_loader};
 use types::area::Area;
 
 pub use limits::{Budget, Refusal};
+pub use mutation::Mutation;
 pub use query::Query;
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. It does not touch the database, so a disconnected connection will do for
 /// exporting the SDL.
@@ -38,7 +39,7 @@ pub fn build_schema(
     limits: RequestLimits,
     rate_limiter: Arc<RateLimiter>,
 ) -> AppSchema {
-    let builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+    let builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(db)
         .disable_suggestions()
         .extension(error::ErrorCodes)

@@ -124,6 +124,27 @@ pub fn inspections(viewer: &Viewer) -> Visibility<InspectionStatus> {
     }
 }
 
+/// An inspection cancelled after its area was notified stays visible, as a tombstone (its
+/// identity and status, nothing else), to those who followed it once notified: a syncing
+/// system learns that it is gone instead of keeping it for ever. The inspectorates see
+/// cancelled inspections in full anyway.
+pub fn inspection_tombstones(viewer: &Viewer) -> Visibility<InspectionStatus> {
+    use InspectionStatus::*;
+    let followed = inspections(viewer);
+    let cancelled_if_followed = |statuses: &[InspectionStatus]| {
+        if statuses.contains(&Notified) && !statuses.contains(&Cancelled) {
+            vec![Cancelled]
+        } else {
+            Vec::new()
+        }
+    };
+    Visibility {
+        everywhere: cancelled_if_followed(&followed.everywhere),
+        in_own_areas: cancelled_if_followed(&followed.in_own_areas),
+        own_areas: followed.own_areas,
+    }
+}
+
 /// A report (its outcome and recommendations) is embargoed until publication: the inspectorates
 /// see drafts, and the inspected area sees its own once shared for a factual-accuracy check.
 pub fn findings(viewer: &Viewer) -> Visibility<InspectionStatus> {

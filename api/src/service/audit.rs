@@ -3,6 +3,7 @@
 use entity::{area, audit_event, local_authority};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    sea_query::Expr,
 };
 
 use super::{
@@ -18,7 +19,7 @@ pub struct AuditFilter {
 }
 
 const TRAIL_ORDER: Keyset<audit_event::Entity> = Keyset {
-    at: audit_event::Column::OccurredAt,
+    at: || Expr::col(audit_event::Column::OccurredAt),
     id: audit_event::Column::Id,
 };
 

@@ -9,6 +9,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    sea_query::{Expr, ExprTrait},
 };
 
 use super::{
@@ -56,13 +57,13 @@ fn filtered(
             .filter(scope::findings_condition(viewer));
     }
     if let Some(from) = filter.published_on_or_after {
-        select = select.filter(inspection::Column::PublishedOn.gte(from));
+        select = select.filter(Expr::expr(scope::inspection_published_on()).gte(from));
     }
     if let Some(to) = filter.published_on_or_before {
-        select = select.filter(inspection::Column::PublishedOn.lte(to));
+        select = select.filter(Expr::expr(scope::inspection_published_on()).lte(to));
     }
     if let Some(since) = filter.updated_since {
-        select = select.filter(inspection::Column::UpdatedAt.gte(since));
+        select = select.filter(Expr::expr(scope::inspection_changed_at()).gte(since));
     }
     if filter.area.is_some() || filter.region.is_some() {
         let mut areas = visible::<area::Entity>(viewer)
@@ -86,7 +87,7 @@ fn filtered(
 }
 
 const FEED_ORDER: Keyset<inspection::Entity> = Keyset {
-    at: inspection::Column::UpdatedAt,
+    at: scope::inspection_changed_at,
     id: inspection::Column::Id,
 };
 

@@ -4,16 +4,18 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
+    sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
 use super::page::{Cursor, From, Page, PageRequest};
 use crate::error::AppError;
 
-/// The two columns that order a list: an instant, then the id to break ties.
+/// What orders a list: an instant (a column, or an expression over columns), then the id to
+/// break ties.
 pub struct Keyset<E: EntityTrait> {
-    pub at: E::Column,
+    pub at: fn() -> SimpleExpr,
     pub id: E::Column,
 }
 
@@ -36,13 +38,15 @@ where
     fn beyond(&self, cursor: &Cursor, later: bool) -> Result<Condition, AppError> {
         let at = position(cursor)?;
         let (at_beyond, id_beyond) = if later {
-            (self.at.gt(at), self.id.gt(cursor.id))
+            (Expr::expr((self.at)()).gt(at), self.id.gt(cursor.id))
         } else {
-            (self.at.lt(at), self.id.lt(cursor.id))
+            (Expr::expr((self.at)()).lt(at), self.id.lt(cursor.id))
         };
-        Ok(Condition::any()
-            .add(at_beyond)
-            .add(Condition::all().add(self.at.eq(at)).add(id_beyond)))
+        Ok(Condition::any().add(at_beyond).add(
+            Condition::all()
+                .add(Expr::expr((self.at)()).eq(at))
+                .add(id_beyond),
+        ))
     }
 
     /// One page of `base`; `descending` lists the latest first.
@@ -69,9 +73,13 @@ where
         };
         // Reading from the end means reading the reversed order, then turning the page round.
         let select = if descending == from_end {
-            select.order_by_asc(self.at).order_by_asc(self.id)
+            select
+                .order_by((self.at)(), Order::Asc)
+                .order_by_asc(self.id)
         } else {
-            select.order_by_desc(self.at).order_by_desc(self.id)
+            select
+                .order_by((self.at)(), Order::Desc)
+                .order_by_desc(self.id)
         };
         let mut rows = select
             .limit(size as u64 + 1)

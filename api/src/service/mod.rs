@@ -6,7 +6,9 @@
 
 pub mod area;
 pub mod audit;
+pub mod change;
 pub mod history;
+pub mod idempotency;
 pub mod inspection;
 pub mod keyset;
 pub mod page;
@@ -14,6 +16,7 @@ pub mod reference;
 pub mod related;
 pub mod scope;
 pub mod summary;
+pub mod write;
 
 pub use crate::policy::Viewer;
 

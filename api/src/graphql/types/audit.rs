@@ -1,6 +1,6 @@
 //! `AuditEvent`: one change made through the API.
 
-use async_graphql::{Context, ID, Object, Result, ResultExt};
+use async_graphql::{Context, ID, Json, Object, Result, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::{audit_event, enums::Role};
 
@@ -53,9 +53,21 @@ impl AuditEvent {
         Ok(record.map(Area))
     }
 
-    /// What was done, e.g. `inspection.publish`.
+    /// The operation that made the change: the mutation's name, e.g. `publishReport`.
     async fn action(&self) -> &str {
         &self.0.action
+    }
+
+    /// The event's place in the log: numbers are handed out in commit order, so a reader that
+    /// has seen number n has seen every event before it.
+    async fn sequence(&self) -> i32 {
+        self.0.id
+    }
+
+    /// The changed fields, before and after: `{ "field": { "before": …, "after": … } }`.
+    async fn changes(&self) -> Option<Json<serde_json::Value>> {
+        let changes = self.0.changes.as_deref()?;
+        serde_json::from_str(changes).ok().map(Json)
     }
 
     /// The global ID of the object changed.

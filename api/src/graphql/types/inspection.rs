@@ -5,15 +5,15 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{
     enums::{
-        InspectionFramework, InspectionKind, InspectionOutcome, InspectionStatus,
-        ResponsiblePartner, RevisitProgress,
+        InspectionFramework, InspectionKind, InspectionOutcome, InspectionStatus, Inspectorate,
+        MonitoringProgress, ResponsiblePartner, RevisitProgress,
     },
     inspection, recommendation,
 };
 
 use super::{
     area::Area,
-    children, parent,
+    by_id, children, parent,
     scalars::{Date, date},
 };
 use crate::graphql::{
@@ -98,9 +98,61 @@ impl Inspection {
         self.0.revisit_progress
     }
 
+    /// For a 2023-framework monitoring inspection: its finding on the partnership's progress
+    /// with the areas for priority action.
+    async fn monitoring_progress(&self) -> Option<MonitoringProgress> {
+        self.0.monitoring_progress
+    }
+
     /// Where the published report can be read.
     async fn report_url(&self) -> Option<&str> {
         self.0.report_url.as_deref()
+    }
+
+    /// When the report becomes (or became) public; set by `publishReport`. Until this instant
+    /// the status stays `DRAFT_SHARED`. Visible to those who may read the report.
+    async fn publish_at(&self) -> Option<DateTime<Utc>> {
+        self.0.publish_at
+    }
+
+    /// Why a set publication was held, while it is held.
+    async fn held_reason(&self) -> Option<&str> {
+        self.0.held_reason.as_deref()
+    }
+
+    /// Why the inspection was cancelled.
+    async fn cancellation_reason(&self) -> Option<&str> {
+        self.0.cancellation_reason.as_deref()
+    }
+
+    /// The inspectorates that have signed off the findings as they stand; a joint report
+    /// publishes with both.
+    async fn signed_off_by(&self) -> Vec<Inspectorate> {
+        [
+            (self.0.signed_off_by_ofsted, Inspectorate::Ofsted),
+            (self.0.signed_off_by_cqc, Inspectorate::Cqc),
+        ]
+        .into_iter()
+        .filter_map(|(signed, inspectorate)| signed.then_some(inspectorate))
+        .collect()
+    }
+
+    /// The full inspection a monitoring inspection or revisit follows, if the caller may see it.
+    async fn follows(&self, ctx: &Context<'_>) -> Result<Option<Inspection>> {
+        let Some(id) = self.0.follows_inspection_id else {
+            return Ok(None);
+        };
+        Ok(by_id::<inspection::Entity>(ctx, id).await?.map(Inspection))
+    }
+
+    /// Why a monitoring inspection was called at the inspectorates' discretion.
+    async fn discretion_reason(&self) -> Option<&str> {
+        self.0.discretion_reason.as_deref()
+    }
+
+    /// 1 when created, one more on every change: name it when changing the inspection.
+    async fn revision(&self) -> i32 {
+        self.0.revision
     }
 
     /// True for the synthetic demo history: never a real inspection or outcome.

@@ -46,6 +46,21 @@ impl EngagementMeeting {
         date(self.0.held_on)
     }
 
+    /// What the meeting is for, or what it agreed.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+
+    /// Why the meeting was cancelled.
+    async fn cancellation_reason(&self) -> Option<&str> {
+        self.0.cancellation_reason.as_deref()
+    }
+
+    /// 1 when created, one more on every change: name it when changing the meeting.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+
     /// True for the synthetic demo history.
     async fn is_synthetic(&self) -> bool {
         self.0.is_synthetic
@@ -90,6 +105,16 @@ impl Intervention {
     /// When it was announced.
     async fn announced_on(&self) -> Option<Date> {
         date(self.0.announced_on)
+    }
+
+    /// When it was proposed.
+    async fn proposed_on(&self) -> Option<Date> {
+        date(self.0.proposed_on)
+    }
+
+    /// 1 when created, one more on every change: name it when changing the intervention.
+    async fn revision(&self) -> i32 {
+        self.0.revision
     }
 
     /// When it ended.

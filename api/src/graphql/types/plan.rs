@@ -66,6 +66,11 @@ impl StrategicPlan {
     async fn is_synthetic(&self) -> bool {
         self.0.is_synthetic
     }
+
+    /// 1 when created, one more on every change: name it when changing the plan.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
 }
 
 /// A priority action plan (area SEND), required after an outcome-3 inspection.
@@ -117,6 +122,11 @@ impl PriorityActionPlan {
     /// True for the synthetic demo history.
     async fn is_synthetic(&self) -> bool {
         self.0.is_synthetic
+    }
+
+    /// 1 when created, one more on every change: name it when changing the plan.
+    async fn revision(&self) -> i32 {
+        self.0.revision
     }
 
     /// The plan's actions, in plan order.

@@ -1,0 +1,150 @@
+//! The mutation root: Relay-style mutations with one `input:` argument and a payload that
+//! carries the changed object (in a field named after its type) and `userErrors`. Resolvers
+//! only parse, call one service command, and wrap the result; the rules live in `domain`, the
+//! one change path in `service::change`.
+//!
+//! A refused change is a user error in the payload and changes nothing. Access is not a user
+//! error: a target the caller cannot see is `NOT_FOUND`, one it may not change `FORBIDDEN`, no
+//! token `UNAUTHENTICATED`, all top-level errors.
+
+mod inspection;
+mod oversight;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ErrorExtensions, ID, MergedObject, Result, SimpleObject};
+
+use super::{
+    context,
+    id::{NodeType, decode},
+};
+use crate::{
+    domain::rejection::Rejection,
+    error::AppError,
+    service::{change::ChangeError, idempotency::Claim, related, scope::Scoped},
+};
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    inspection::InspectionMutations,
+    oversight::OversightMutations,
+);
+
+/// Why a change was refused.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserErrorCode {
+    /// A value is malformed or out of range; `field` names it.
+    InvalidValue,
+    /// The lifecycle forbids the change now; the message says which rule.
+    InvalidTransition,
+    /// The object changed since the revision the input names: read it again.
+    StaleRevision,
+}
+
+/// A change refused by a rule. Nothing was written.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct UserError {
+    pub code: UserErrorCode,
+    /// The path of the input field at fault, e.g. `["input", "notifiedOn"]`.
+    pub field: Option<Vec<String>>,
+    pub message: String,
+}
+
+impl From<Rejection> for UserError {
+    fn from(rejection: Rejection) -> Self {
+        let message = rejection.to_string();
+        match rejection {
+            Rejection::InvalidValue { field, .. } => UserError {
+                code: UserErrorCode::InvalidValue,
+                field: Some(field),
+                message,
+            },
+            Rejection::InvalidTransition { .. } => UserError {
+                code: UserErrorCode::InvalidTransition,
+                field: None,
+                message,
+            },
+            Rejection::StaleRevision { .. } => UserError {
+                code: UserErrorCode::StaleRevision,
+                field: Some(vec!["input".to_owned(), "revision".to_owned()]),
+                message,
+            },
+        }
+    }
+}
+
+/// What a mutation's service call ended in: the changed row's id, or the user error.
+pub(super) enum Outcome {
+    Changed(i32),
+    Refused(UserError),
+}
+
+/// Sorts a service result into a payload's parts, or a top-level error.
+pub(super) fn outcome<M>(
+    result: Result<M, ChangeError>,
+    id_of: impl Fn(&M) -> i32,
+) -> Result<Outcome> {
+    match result {
+        Ok(model) => Ok(Outcome::Changed(id_of(&model))),
+        Err(ChangeError::Rejected(rejection)) => Ok(Outcome::Refused(rejection.into())),
+        Err(ChangeError::Failed(error)) => Err(error.extend()),
+    }
+}
+
+/// The changed object as the caller reads it now, through the read policy: the same redaction
+/// and the same clock as a query, never the raw row.
+pub(super) async fn reread<E>(ctx: &Context<'_>, id: i32) -> Result<Option<E::Model>>
+where
+    E: Scoped,
+    E::Model: Sync,
+{
+    let mut rows = related::by_ids::<E>(context::viewer(ctx)?, context::db(ctx)?, &[id])
+        .await
+        .map_err(|e| e.extend())?;
+    Ok(rows.remove(&id))
+}
+
+/// The row an input's global ID names; any other ID is not found, as a hidden object is.
+pub(super) fn row_id(id: &ID, node_type: NodeType, what: &'static str) -> Result<i32> {
+    match decode(id) {
+        Some((found, row)) if found == node_type => Ok(row),
+        _ => Err(AppError::NotFound { what }.extend()),
+    }
+}
+
+/// The request's `Idempotency-Key` claim, if the caller sent one.
+pub(super) fn claim<'a>(ctx: &Context<'a>) -> Option<&'a Claim> {
+    ctx.data_opt::<Arc<Claim>>().map(Arc::as_ref)
+}
+
+/// Declares a mutation's payload: the changed object in a field named after its type, and the
+/// user errors.
+macro_rules! payload {
+    ($(#[$doc:meta])* $name:ident, $field:ident: $object:ty) => {
+        $(#[$doc])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            /// The object as changed, or null if the change was refused.
+            pub $field: Option<$object>,
+            /// Why the change was refused; empty when it was made.
+            pub user_errors: Vec<$crate::graphql::mutation::UserError>,
+        }
+
+        impl $name {
+            fn refused(error: $crate::graphql::mutation::UserError) -> Self {
+                Self {
+                    $field: None,
+                    user_errors: vec![error],
+                }
+            }
+
+            fn changed(object: Option<$object>) -> Self {
+                Self {
+                    $field: object,
+                    user_errors: Vec::new(),
+                }
+            }
+        }
+    };
+}
+pub(super) use payload;

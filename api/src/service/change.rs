@@ -1,0 +1,389 @@
+//! The one path every change takes: begin a transaction; load the target through the viewer's
+//! read scope (hidden is not found); ask the policy; check the revision the caller read; write
+//! the domain's new state with a conditional `UPDATE … WHERE revision = $read`; append the event;
+//! commit. A change cannot commit without its event: [`Change::commit`] is the only way out that
+//! keeps anything, and it appends exactly one.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    area, audit_event, engagement_meeting, inspection, intervention, local_authority,
+    priority_action_plan, strategic_plan,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, IdenStatic, Iterable, ModelTrait, QueryFilter, QuerySelect, QueryTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, sea_query,
+};
+use serde_json::{Map, Value as Json};
+
+use super::{
+    idempotency::Claim,
+    scope::{Scoped, visible},
+};
+use crate::{
+    domain::{codes::LocalAuthorityCode, rejection::Rejection},
+    error::AppError,
+    global_id::{self, NodeType},
+    policy::{self, Action, Caller, Denied, Viewer},
+};
+
+/// Why a change did not happen: refused by a rule (a user error, in the payload), or by access
+/// or a failure (a top-level error).
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error(transparent)]
+    Failed(#[from] AppError),
+}
+
+impl From<DbErr> for ChangeError {
+    fn from(error: DbErr) -> Self {
+        ChangeError::Failed(error.into())
+    }
+}
+
+impl From<Denied> for ChangeError {
+    fn from(denied: Denied) -> Self {
+        ChangeError::Failed(match denied {
+            Denied::Unauthenticated => AppError::Unauthenticated,
+            Denied::Forbidden => AppError::Forbidden,
+        })
+    }
+}
+
+/// What an event concerns, for its read policy: an event is readable only by those who may
+/// read this object as it stands now. An inspection's report is an object of its own, so that
+/// the trail of an inspection the area follows never tells it what an embargoed report says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Inspection,
+    Report,
+    EngagementMeeting,
+    Intervention,
+    PriorityActionPlan,
+    StrategicPlan,
+}
+
+impl ObjectKind {
+    pub const ALL: [ObjectKind; 6] = [
+        ObjectKind::Inspection,
+        ObjectKind::Report,
+        ObjectKind::EngagementMeeting,
+        ObjectKind::Intervention,
+        ObjectKind::PriorityActionPlan,
+        ObjectKind::StrategicPlan,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Inspection => "inspection",
+            ObjectKind::Report => "report",
+            ObjectKind::EngagementMeeting => "engagement_meeting",
+            ObjectKind::Intervention => "intervention",
+            ObjectKind::PriorityActionPlan => "priority_action_plan",
+            ObjectKind::StrategicPlan => "strategic_plan",
+        }
+    }
+
+    pub fn node_type(self) -> NodeType {
+        match self {
+            ObjectKind::Inspection | ObjectKind::Report => NodeType::Inspection,
+            ObjectKind::EngagementMeeting => NodeType::EngagementMeeting,
+            ObjectKind::Intervention => NodeType::Intervention,
+            ObjectKind::PriorityActionPlan => NodeType::PriorityActionPlan,
+            ObjectKind::StrategicPlan => NodeType::StrategicPlan,
+        }
+    }
+}
+
+/// The changed fields of an object, before and after, named as the API names them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes(BTreeMap<String, (Json, Json)>);
+
+/// Bookkeeping columns that every change touches; the event records its own time and the
+/// object's new revision is implied by the event.
+const UNRECORDED: [&str; 3] = ["created_at", "updated_at", "revision"];
+
+impl Changes {
+    /// The fields that differ between `before` (none for a new object) and `after`.
+    pub fn between<M: ModelTrait>(before: Option<&M>, after: &M) -> Self {
+        let mut changes = BTreeMap::new();
+        for column in <M::Entity as EntityTrait>::Column::iter() {
+            let name = column.as_str();
+            if UNRECORDED.contains(&name) {
+                continue;
+            }
+            let new = sea_query::value::sea_value_to_json_value(&after.get(column));
+            let old = before.map_or(Json::Null, |before| {
+                sea_query::value::sea_value_to_json_value(&before.get(column))
+            });
+            if old != new {
+                changes.insert(camel_case(name), (old, new));
+            }
+        }
+        Self(changes)
+    }
+
+    /// Adds a change that is not a column of the object, such as its recommendations.
+    pub fn with(mut self, field: &str, before: Json, after: Json) -> Self {
+        self.0.insert(field.to_owned(), (before, after));
+        self
+    }
+
+    fn to_json(&self) -> Json {
+        let fields = self
+            .0
+            .iter()
+            .map(|(field, (before, after))| {
+                let mut pair = Map::new();
+                pair.insert("before".into(), before.clone());
+                pair.insert("after".into(), after.clone());
+                (field.clone(), Json::Object(pair))
+            })
+            .collect();
+        Json::Object(fields)
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let mut name = words.next().unwrap_or_default().to_owned();
+    for word in words {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.extend(first.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    name
+}
+
+/// One change, as the event log records it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The mutation that made it, e.g. `publishReport`.
+    pub operation: &'static str,
+    pub kind: ObjectKind,
+    pub row_id: i32,
+    pub area_id: Option<i32>,
+    pub summary: String,
+    pub changes: Changes,
+}
+
+/// A record the write side changes under revisions.
+pub trait Revisioned: Scoped {
+    /// The name a caller knows it by, for "not found".
+    const WHAT: &'static str;
+    fn id_column() -> Self::Column;
+    fn revision_column() -> Self::Column;
+    fn revision_of(model: &Self::Model) -> i32;
+}
+
+macro_rules! revisioned {
+    ($($module:ident => $what:literal),* $(,)?) => {$(
+        impl Revisioned for $module::Entity {
+            const WHAT: &'static str = $what;
+            fn id_column() -> Self::Column {
+                $module::Column::Id
+            }
+            fn revision_column() -> Self::Column {
+                $module::Column::Revision
+            }
+            fn revision_of(model: &Self::Model) -> i32 {
+                model.revision
+            }
+        }
+    )*};
+}
+
+revisioned!(
+    inspection => "inspection",
+    engagement_meeting => "engagement meeting",
+    intervention => "intervention",
+    priority_action_plan => "priority action plan",
+    strategic_plan => "strategic plan",
+);
+
+/// A change in progress: a transaction, the caller, and the instant the change is made at.
+pub struct Change<'a> {
+    txn: DatabaseTransaction,
+    viewer: &'a Viewer,
+    caller: &'a Caller,
+    claim: Option<&'a Claim>,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Change<'a> {
+    /// Begins a change on behalf of `viewer`, which must be signed in. On SQLite the
+    /// transaction takes the write lock at once, so two writers queue instead of one failing
+    /// when it upgrades a read; the conditional update still decides which of two changes from
+    /// one revision wins, on both databases.
+    pub async fn begin(
+        db: &DatabaseConnection,
+        viewer: &'a Viewer,
+        claim: Option<&'a Claim>,
+    ) -> Result<Self, ChangeError> {
+        let Viewer::SignedIn(caller) = viewer else {
+            return Err(Denied::Unauthenticated.into());
+        };
+        let txn = db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(Self {
+            txn,
+            viewer,
+            caller,
+            claim,
+            now: Utc::now(),
+        })
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+
+    pub fn caller(&self) -> &Caller {
+        self.caller
+    }
+
+    pub fn connection(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn authorize(&self, action: Action, area_id: Option<i32>) -> Result<(), ChangeError> {
+        Ok(policy::authorize(self.viewer, action, area_id)?)
+    }
+
+    /// The stored row of `id`, if the viewer may see it; otherwise not found, exactly as a
+    /// missing one.
+    pub async fn load<E: Revisioned>(&self, id: i32) -> Result<E::Model, ChangeError> {
+        E::find()
+            .filter(E::id_column().eq(id))
+            .filter(E::read_condition(self.viewer))
+            .one(&self.txn)
+            .await?
+            .ok_or(ChangeError::Failed(AppError::NotFound { what: E::WHAT }))
+    }
+
+    /// The area of the local authority `code`, named in the input field `field`.
+    pub async fn area(&self, field: &str, code: &str) -> Result<i32, ChangeError> {
+        let code = LocalAuthorityCode::parse(code)
+            .map_err(|error| Rejection::invalid(field, error.to_string()))?;
+        let found = area::Entity::find()
+            .inner_join(local_authority::Entity)
+            .filter(local_authority::Column::OnsCode.eq(code.canonical()))
+            .one(&self.txn)
+            .await?;
+        match found {
+            Some(area) => Ok(area.id),
+            None => {
+                Err(Rejection::invalid(field, "no local area partnership has this code").into())
+            }
+        }
+    }
+
+    /// Whether a row of `E` with `id` is visible to the viewer, without loading it.
+    pub async fn is_visible<E: Scoped>(
+        &self,
+        id_column: E::Column,
+        id: i32,
+    ) -> Result<bool, ChangeError> {
+        let found = visible::<E>(self.viewer)
+            .select_only()
+            .column(id_column)
+            .filter(id_column.eq(id))
+            .into_query();
+        Ok(self.txn.query_one(&found).await?.is_some())
+    }
+
+    /// Writes `after` over the row `before` if the row is still at the revision the caller
+    /// read, bumping the revision; returns the row as written.
+    pub async fn save<E, A>(
+        &self,
+        before: &E::Model,
+        read_revision: i32,
+        mut after: A,
+    ) -> Result<E::Model, ChangeError>
+    where
+        E: Revisioned,
+        A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+        E::Model: sea_orm::IntoActiveModel<A>,
+    {
+        let current = E::revision_of(before);
+        crate::domain::rejection::revision(read_revision, current)?;
+        after.set(E::revision_column(), (current + 1).into());
+        let id = after.get(E::id_column()).into_value().ok_or_else(|| {
+            tracing::error!("a change was saved without the object's id");
+            ChangeError::Failed(AppError::Internal)
+        })?;
+        let updated = E::update_many()
+            .set(after)
+            .filter(E::id_column().eq(id.clone()))
+            .filter(E::revision_column().eq(read_revision))
+            .exec(&self.txn)
+            .await?;
+        if updated.rows_affected == 0 {
+            // Another change from the same revision committed first.
+            return Err(Rejection::StaleRevision {
+                read: read_revision,
+            }
+            .into());
+        }
+        E::find()
+            .filter(E::id_column().eq(id))
+            .one(&self.txn)
+            .await?
+            .ok_or(ChangeError::Failed(AppError::Internal))
+    }
+
+    /// Appends the change's event to the log and commits the change with it. The sequence
+    /// number comes from a row that the update locks until commit, so numbers are handed out in
+    /// commit order.
+    pub async fn commit(self, event: Event) -> Result<i32, ChangeError> {
+        let backend = self.txn.get_database_backend();
+        let next = self
+            .txn
+            .query_one_raw(Statement::from_string(
+                backend,
+                "UPDATE event_log_head SET last_sequence = last_sequence + 1 \
+                 WHERE id = 1 RETURNING last_sequence",
+            ))
+            .await?
+            .ok_or_else(|| {
+                tracing::error!("the event log's head row is missing");
+                ChangeError::Failed(AppError::Internal)
+            })?;
+        let sequence: i32 = next.try_get("", "last_sequence")?;
+        let caller = self.caller;
+        audit_event::ActiveModel {
+            id: sea_orm::Set(sequence),
+            occurred_at: sea_orm::Set(self.now),
+            actor_subject: sea_orm::Set(caller.subject.clone()),
+            actor_role: sea_orm::Set(caller.role),
+            actor_organisation: sea_orm::Set(caller.organisation.clone()),
+            area_id: sea_orm::Set(event.area_id),
+            action: sea_orm::Set(event.operation.to_owned()),
+            object_id: sea_orm::Set(Some(global_id::encode(
+                event.kind.node_type(),
+                event.row_id,
+            ))),
+            summary: sea_orm::Set(event.summary),
+            object_kind: sea_orm::Set(Some(event.kind.as_str().to_owned())),
+            object_row_id: sea_orm::Set(Some(event.row_id)),
+            changes: sea_orm::Set(Some(event.changes.to_json().to_string())),
+        }
+        .insert(&self.txn)
+        .await?;
+        if let Some(claim) = self.claim {
+            claim.record(&self.txn, self.now).await?;
+        }
+        self.txn.commit().await?;
+        Ok(sequence)
+    }
+}

@@ -1,0 +1,391 @@
+//! The write side over HTTP, on whichever database the suite runs on: the inspection lifecycle
+//! from scheduling to an embargoed publication, revisions, refusals that change nothing, access,
+//! the event log and the outcomes feed.
+
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate, SecondsFormat, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, token};
+
+pub const AREA: &str = "E06000001";
+
+pub fn ofsted() -> String {
+    token("ofsted", None, "read write")
+}
+
+pub fn cqc() -> String {
+    token("cqc", None, "read write")
+}
+
+pub fn days_ago(days: u64) -> String {
+    date(Utc::now().date_naive() - Days::new(days))
+}
+
+fn date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Runs `mutation(input: $input)` as `token`, selecting `selection` of its payload; returns the
+/// whole response body.
+pub async fn call(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
+    let document = format!(
+        "mutation($input: {}Input!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ code field message }} }} }}",
+        upper_first(mutation)
+    );
+    let (status, body) = app
+        .post_as(token, &document, json!({ "input": input }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn upper_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+const INSPECTION: &str = "inspection { id revision status outcome publishAt signedOffBy }";
+
+/// Runs a mutation that must succeed; returns its payload's inspection.
+pub async fn changed(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {
+    let body = call(app, token, mutation, input, INSPECTION).await;
+    let payload = &body["data"][mutation];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    payload["inspection"].clone()
+}
+
+/// Runs a mutation that must be refused with a user error; returns the error.
+pub async fn refused(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {
+    let body = call(app, token, mutation, input, INSPECTION).await;
+    let payload = &body["data"][mutation];
+    assert_eq!(payload["inspection"], Value::Null, "{body}");
+    assert_eq!(
+        payload["userErrors"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+    payload["userErrors"][0].clone()
+}
+
+/// Schedules a full inspection of `AREA` and takes it to reporting; returns its id and
+/// revision.
+pub async fn inspection_in_reporting(app: &TestApp) -> (String, i64) {
+    let scheduled = changed(
+        app,
+        &ofsted(),
+        "scheduleInspection",
+        json!({ "areaCode": AREA, "framework": "FRAMEWORK_2023", "kind": "FULL",
+                "plannedStartOn": days_ago(14) }),
+    )
+    .await;
+    let id = scheduled["id"].as_str().unwrap().to_owned();
+    assert_eq!(scheduled["status"], "PLANNED");
+    assert_eq!(scheduled["revision"], 1);
+    let steps = [
+        ("notifyArea", "notifiedOn", 19, "NOTIFIED"),
+        ("startOnSite", "onSiteStartOn", 14, "ON_SITE"),
+        ("finishOnSite", "onSiteEndOn", 10, "REPORTING"),
+    ];
+    let mut revision = 1;
+    for (mutation, field, ago, status) in steps {
+        let mut input = json!({ "id": id, "revision": revision });
+        input[field] = json!(days_ago(ago));
+        let inspection = changed(app, &ofsted(), mutation, input).await;
+        revision += 1;
+        assert_eq!(inspection["status"], status);
+        assert_eq!(inspection["revision"], revision);
+    }
+    (id, revision)
+}
+
+pub fn outcome_3_findings(id: &str, revision: i64) -> Value {
+    json!({
+        "id": id, "revision": revision, "outcome": "OUTCOME_3",
+        "recommendations": [
+            { "text": "Leaders should reduce waits for autism assessment.",
+              "responsiblePartner": "INTEGRATED_CARE_BOARD", "isAreaForPriorityAction": true },
+            { "text": "Leaders should improve the local offer.",
+              "responsiblePartner": "LOCAL_AUTHORITY" }
+        ]
+    })
+}
+
+/// Takes an inspection in reporting to a shared, doubly signed outcome-3 draft.
+pub async fn signed_outcome_3(app: &TestApp, id: &str, mut revision: i64) -> i64 {
+    changed(
+        app,
+        &ofsted(),
+        "recordFindings",
+        outcome_3_findings(id, revision),
+    )
+    .await;
+    revision += 1;
+    changed(
+        app,
+        &ofsted(),
+        "shareDraftReport",
+        json!({ "id": id, "revision": revision, "sharedOn": days_ago(3) }),
+    )
+    .await;
+    revision += 1;
+    changed(
+        app,
+        &ofsted(),
+        "signOffReport",
+        json!({ "id": id, "revision": revision }),
+    )
+    .await;
+    revision += 1;
+    let signed = changed(
+        app,
+        &cqc(),
+        "signOffReport",
+        json!({ "id": id, "revision": revision }),
+    )
+    .await;
+    revision += 1;
+    assert_eq!(signed["signedOffBy"], json!(["OFSTED", "CQC"]));
+    revision
+}
+
+const AREA_VIEW: &str = "query($code: String!) { area(code: $code) {
+    inspections { id status outcome publishedOn recommendations { text } }
+    priorityActionPlans { status }
+    schedule { monitoringInspectionDueBy priorityActionPlanDueBy nextFullInspectionDueBy }
+} }";
+
+async fn area_as(app: &TestApp, token: Option<&str>) -> Value {
+    let variables = json!({ "code": AREA });
+    let data = match token {
+        Some(token) => app.data_as(token, AREA_VIEW, variables).await,
+        None => app.data(AREA_VIEW, variables).await,
+    };
+    data["area"].clone()
+}
+
+#[tokio::test]
+async fn an_outcome_3_report_is_embargoed_until_its_instant_then_public_with_its_consequences() {
+    let app = TestApp::spawn().await;
+    let (id, revision) = inspection_in_reporting(&app).await;
+    let revision = signed_outcome_3(&app, &id, revision).await;
+    let partner = token("local_partner", Some(AREA), "read write");
+    let dfe = token("dfe", None, "read");
+
+    let publish_at = Utc::now() + chrono::Duration::seconds(3);
+    let set = changed(
+        &app,
+        &ofsted(),
+        "publishReport",
+        json!({ "id": id, "revision": revision,
+                "publishAt": publish_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "reportUrl": "https://reports.ofsted.gov.uk/provider/44/80001" }),
+    )
+    .await;
+    // Until its instant the report is a shared draft, even to the inspectorates.
+    assert_eq!(set["status"], "DRAFT_SHARED");
+    assert!(set["publishAt"].is_string());
+
+    let public = area_as(&app, None).await;
+    assert_eq!(public["inspections"], json!([]), "hidden from the public");
+    assert_eq!(public["schedule"]["monitoringInspectionDueBy"], Value::Null);
+    let department = area_as(&app, Some(&dfe)).await;
+    assert_eq!(department["inspections"][0]["status"], "DRAFT_SHARED");
+    assert_eq!(
+        department["inspections"][0]["outcome"],
+        Value::Null,
+        "embargoed for DfE"
+    );
+    let area = area_as(&app, Some(&partner)).await;
+    assert_eq!(
+        area["inspections"][0]["outcome"], "OUTCOME_3",
+        "the area reads its draft"
+    );
+    assert_eq!(area["priorityActionPlans"], json!([{ "status": "DRAFT" }]));
+
+    // No process runs in between: the clock alone lifts the embargo.
+    let wait = (publish_at - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(200)).await;
+
+    let public = area_as(&app, None).await;
+    let published = &public["inspections"][0];
+    assert_eq!(published["id"], id.as_str());
+    assert_eq!(published["status"], "PUBLISHED");
+    assert_eq!(published["outcome"], "OUTCOME_3");
+    assert_eq!(published["publishedOn"], date(publish_at.date_naive()));
+    assert_eq!(published["recommendations"].as_array().unwrap().len(), 2);
+    // The schedule follows at once: a monitoring inspection and the plan are due.
+    let schedule = &public["schedule"];
+    assert!(
+        schedule["monitoringInspectionDueBy"].is_string(),
+        "{schedule}"
+    );
+    assert!(
+        schedule["nextFullInspectionDueBy"].is_string(),
+        "{schedule}"
+    );
+    assert!(
+        schedule["priorityActionPlanDueBy"].is_string(),
+        "{schedule}"
+    );
+    let department = area_as(&app, Some(&dfe)).await;
+    assert_eq!(department["inspections"][0]["outcome"], "OUTCOME_3");
+}
+
+/// The inspection's revision and status, and how many events the trail holds, as Ofsted reads
+/// them.
+async fn state_of(app: &TestApp, id: &str) -> (Value, Value) {
+    let data = app
+        .data_as(
+            &ofsted(),
+            "query($id: ID!) { node(id: $id) { ... on Inspection { revision status outcome } }
+               auditTrail { totalCount } }",
+            json!({ "id": id }),
+        )
+        .await;
+    (
+        data["node"].clone(),
+        data["auditTrail"]["totalCount"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn every_refused_change_names_its_rule_or_field_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (id, revision) = inspection_in_reporting(&app).await;
+    let before = state_of(&app, &id).await;
+    let long = "x".repeat(10_001);
+    let many: Vec<Value> = (0..101)
+        .map(|n| json!({ "text": format!("Recommendation {n}"), "responsiblePartner": "LOCAL_AUTHORITY" }))
+        .collect();
+    let cases = [
+        (
+            "notifyArea",
+            json!({ "id": id, "revision": revision, "notifiedOn": days_ago(1) }),
+            "INVALID_TRANSITION",
+            None,
+        ),
+        (
+            "notifyArea",
+            json!({ "id": id, "revision": revision - 1, "notifiedOn": days_ago(1) }),
+            "STALE_REVISION",
+            Some(json!(["input", "revision"])),
+        ),
+        (
+            "shareDraftReport",
+            json!({ "id": id, "revision": revision, "sharedOn": days_ago(1) }),
+            "INVALID_TRANSITION",
+            None,
+        ),
+        (
+            "signOffReport",
+            json!({ "id": id, "revision": revision }),
+            "INVALID_TRANSITION",
+            None,
+        ),
+        (
+            "publishReport",
+            json!({ "id": id, "revision": revision, "reportUrl": "https://reports.ofsted.gov.uk/1" }),
+            "INVALID_TRANSITION",
+            None,
+        ),
+        (
+            "recordFindings",
+            json!({ "id": id, "revision": revision, "outcome": "OUTCOME_1", "monitoringProgress": "SUFFICIENT" }),
+            "INVALID_VALUE",
+            Some(json!(["input", "monitoringProgress"])),
+        ),
+        (
+            "recordFindings",
+            json!({ "id": id, "revision": revision }),
+            "INVALID_VALUE",
+            Some(json!(["input", "outcome"])),
+        ),
+        (
+            "recordFindings",
+            json!({ "id": id, "revision": revision, "outcome": "OUTCOME_2", "recommendations": many }),
+            "INVALID_VALUE",
+            Some(json!(["input", "recommendations"])),
+        ),
+        (
+            "recordFindings",
+            json!({ "id": id, "revision": revision, "outcome": "OUTCOME_2",
+            "recommendations": [{ "text": long, "responsiblePartner": "LOCAL_AUTHORITY" }] }),
+            "INVALID_VALUE",
+            Some(json!(["input", "recommendations", "0", "text"])),
+        ),
+        (
+            "recordFindings",
+            json!({ "id": id, "revision": revision, "outcome": "OUTCOME_3",
+            "recommendations": [{ "text": "Improve", "responsiblePartner": "LOCAL_AUTHORITY" }] }),
+            "INVALID_VALUE",
+            Some(json!(["input", "recommendations"])),
+        ),
+        (
+            "cancelInspection",
+            json!({ "id": id, "revision": revision, "reason": "   " }),
+            "INVALID_VALUE",
+            Some(json!(["input", "reason"])),
+        ),
+        (
+            "scheduleInspection",
+            json!({ "areaCode": AREA, "framework": "FRAMEWORK_2023", "kind": "FULL", "plannedStartOn": days_ago(0) }),
+            "INVALID_TRANSITION",
+            None,
+        ),
+        (
+            "scheduleInspection",
+            json!({ "areaCode": AREA, "framework": "FRAMEWORK_2016", "kind": "FULL", "plannedStartOn": days_ago(0) }),
+            "INVALID_VALUE",
+            Some(json!(["input", "framework"])),
+        ),
+        (
+            "scheduleInspection",
+            json!({ "areaCode": "E99999999", "framework": "FRAMEWORK_2023", "kind": "FULL", "plannedStartOn": days_ago(0) }),
+            "INVALID_VALUE",
+            Some(json!(["input", "areaCode"])),
+        ),
+        (
+            "scheduleInspection",
+            json!({ "areaCode": AREA, "framework": "FRAMEWORK_2023", "kind": "MONITORING", "plannedStartOn": days_ago(0) }),
+            "INVALID_VALUE",
+            Some(json!(["input", "follows"])),
+        ),
+    ];
+    for (mutation, input, code, field) in cases {
+        let error = refused(&app, &ofsted(), mutation, input).await;
+        assert_eq!(error["code"], code, "{mutation}: {error}");
+        if let Some(field) = field {
+            assert_eq!(error["field"], field, "{mutation}: {error}");
+        }
+        assert!(!error["message"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(state_of(&app, &id).await, before, "no refusal changed anything");
+    // Refused with an unsafe URL, and a step out of order, once the report can be published.
+    let revision = signed_outcome_3(&app, &id, revision).await;
+    let error = refused(
+        &app,
+        &ofsted(),
+        "publishReport",
+        json!({ "id": id, "revision": revision, "reportUrl": "javascript:alert(1)" }),
+    )
+    .await;
+    assert_eq!(error["field"], json!(["input", "reportUrl"]));
+    let mid = state_of(&app, &id).await;
+    let error = refused(&app, &ofsted(), "startOnSite",
+        json!({ "id": id, "revision": revision, "onSiteStartOn": date(Utc::now().date_naive() + Days::new(1)) })).await;
+    assert_eq!(error["code"], "INVALID_TRANSITION");
+    assert_eq!(state_of(&app, &id).await, mid, "nothing changed");
+    assert_eq!(before.0["status"], "REPORTING");
+}
