@@ -371,7 +371,11 @@ async fn every_refused_change_names_its_rule_or_field_and_changes_nothing() {
         }
         assert!(!error["message"].as_str().unwrap().is_empty());
     }
-    assert_eq!(state_of(&app, &id).await, before, "no refusal changed anything");
+    assert_eq!(
+        state_of(&app, &id).await,
+        before,
+        "no refusal changed anything"
+    );
     // Refused with an unsafe URL, and a step out of order, once the report can be published.
     let revision = signed_outcome_3(&app, &id, revision).await;
     let error = refused(
@@ -388,4 +392,205 @@ async fn every_refused_change_names_its_rule_or_field_and_changes_nothing() {
     assert_eq!(error["code"], "INVALID_TRANSITION");
     assert_eq!(state_of(&app, &id).await, mid, "nothing changed");
     assert_eq!(before.0["status"], "REPORTING");
+}
+
+async fn post_keyed(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> (StatusCode, Option<String>, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let replayed = response
+        .headers()
+        .get("idempotent-replayed")
+        .map(|value| value.to_str().unwrap().to_owned());
+    (status, replayed, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_gets_the_first_response_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let schedule = |planned: String| {
+        json!({
+            "query": "mutation($input: ScheduleInspectionInput!) { scheduleInspection(input: $input) {
+                inspection { id revision } userErrors { code } } }",
+            "variables": { "input": { "areaCode": AREA, "framework": "FRAMEWORK_2023",
+                                      "kind": "FULL", "plannedStartOn": planned } }
+        })
+    };
+    let request = schedule(days_ago(0));
+    let (status, replayed, first) = post_keyed(&app, &ofsted(), "retry-1", &request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replayed, None);
+    assert!(
+        first["data"]["scheduleInspection"]["inspection"]["id"].is_string(),
+        "{first}"
+    );
+    let (status, replayed, second) = post_keyed(&app, &ofsted(), "retry-1", &request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replayed.as_deref(), Some("true"));
+    assert_eq!(second, first, "the first response, again");
+    let count = app
+        .data_as(
+            &ofsted(),
+            "{ area(code: \"E06000001\") { inspections { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        count["area"]["inspections"].as_array().unwrap().len(),
+        1,
+        "scheduled once"
+    );
+    let trail = app
+        .data_as(&ofsted(), "{ auditTrail { totalCount } }", json!({}))
+        .await;
+    assert_eq!(trail["auditTrail"]["totalCount"], 1, "one event");
+
+    // The same key for a different request is refused; a new key runs (and is refused by the
+    // rules, as the area already has an open full inspection), and that answer is kept too.
+    let (status, _, reused) = post_keyed(&app, &ofsted(), "retry-1", &schedule(days_ago(1))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reused["errors"][0]["extensions"]["code"],
+        "IDEMPOTENCY_KEY_REUSED"
+    );
+    let (_, _, refused) = post_keyed(&app, &ofsted(), "retry-2", &request).await;
+    assert_eq!(
+        refused["data"]["scheduleInspection"]["userErrors"][0]["code"],
+        "INVALID_TRANSITION"
+    );
+    let (_, replayed, again) = post_keyed(&app, &ofsted(), "retry-2", &request).await;
+    assert_eq!((replayed.as_deref(), &again), (Some("true"), &refused));
+    // Keys are each caller's own: CQC's "retry-1" is not Ofsted's.
+    let (_, replayed, _) = post_keyed(&app, &cqc(), "retry-1", &request).await;
+    assert_eq!(replayed, None);
+    // A key that is not a short visible string is refused before anything runs.
+    let (status, _, bad) = post_keyed(&app, &ofsted(), &"k".repeat(300), &request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn of_concurrent_changes_from_one_revision_exactly_one_wins() {
+    let app = TestApp::spawn().await;
+    let (id, revision) = inspection_in_reporting(&app).await;
+    let attempts = (0..6).map(|n| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let mut input = outcome_3_findings(&id, revision);
+            input["recommendations"][0]["text"] = json!(format!("Attempt {n}"));
+            call(
+                app,
+                &ofsted(),
+                "recordFindings",
+                input,
+                "inspection { revision }",
+            )
+            .await
+        }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let won: Vec<_> = results
+        .iter()
+        .filter(|body| body["data"]["recordFindings"]["userErrors"] == json!([]))
+        .collect();
+    let stale = results
+        .iter()
+        .filter(|body| body["data"]["recordFindings"]["userErrors"][0]["code"] == "STALE_REVISION")
+        .count();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert_eq!(stale, 5, "{results:?}");
+    assert_eq!(
+        won[0]["data"]["recordFindings"]["inspection"]["revision"],
+        revision + 1
+    );
+    let trail = app
+        .data_as(
+            &ofsted(),
+            "{ auditTrail(first: 50) { nodes { action } } }",
+            json!({}),
+        )
+        .await;
+    let findings = trail["auditTrail"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["action"] == "recordFindings")
+        .count();
+    assert_eq!(findings, 1, "one event for the one change");
+}
+
+/// Makes every append to the event log fail, as a fault at the last step of a change would.
+async fn break_the_event_log(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let statements: &[&str] = match db.get_database_backend() {
+        DbBackend::Sqlite => &["CREATE TRIGGER fail_event BEFORE INSERT ON audit_event \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"],
+        _ => &[
+            "CREATE FUNCTION fail_event() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fail_event BEFORE INSERT ON audit_event \
+             FOR EACH ROW EXECUTE FUNCTION fail_event()",
+        ],
+    };
+    for statement in statements {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_failure_at_the_last_step_leaves_no_partial_change() {
+    let app = TestApp::spawn().await;
+    let (id, revision) = inspection_in_reporting(&app).await;
+    let revision = signed_outcome_3(&app, &id, revision).await;
+    let before = app
+        .data_as(
+            &ofsted(),
+            "query($id: ID!) { node(id: $id) { ... on Inspection { revision status publishAt
+               recommendations { text } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    break_the_event_log(&app.db).await;
+    // Publishing writes the inspection and opens the priority action plan before the event.
+    let (status, body) = app
+        .post_as(
+            &ofsted(),
+            "mutation($input: PublishReportInput!) { publishReport(input: $input) {
+               inspection { id } userErrors { code } } }",
+            json!({ "input": { "id": id, "revision": revision,
+                               "reportUrl": "https://reports.ofsted.gov.uk/1" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL");
+    assert!(
+        !body.to_string().contains("injected"),
+        "no internals: {body}"
+    );
+    let after = app
+        .data_as(
+            &ofsted(),
+            "query($id: ID!) { node(id: $id) { ... on Inspection { revision status publishAt
+               recommendations { text } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(after, before, "nothing of the change was kept");
+    // The plan an outcome 3 opens is the area's draft, which Ofsted cannot read: count rows.
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let plans = entity::priority_action_plan::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(plans, 0, "no plan was opened");
 }

@@ -22,13 +22,17 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
-use super::{AppState, AuthFailure, REQUEST_ID, authenticate};
+use super::{
+    AppState, AuthFailure, REQUEST_ID, authenticate,
+    idempotency::{self, Keyed},
+};
 use crate::{
     config::RequestLimits,
     domain::echo,
     error::Code,
     graphql::{Budget, Refusal, for_viewer},
     rate_limit::{Charge, RateLimiter, whole_seconds},
+    service::idempotency::Claim,
 };
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -80,6 +84,10 @@ async fn respond(state: AppState, request: Request) -> Response {
             return reply.unauthenticated();
         }
     };
+    let idempotency_key = match super::idempotency::key(request.headers()) {
+        Ok(key) => key,
+        Err((code, message)) => return reply.refuse(code, &message),
+    };
     let body = tokio::time::timeout_at(deadline, read(request, &state.limits));
     let operations = match body.await {
         Ok(Ok(operations)) => operations,
@@ -125,14 +133,40 @@ async fn respond(state: AppState, request: Request) -> Response {
             return rate_limit_headers(response, &state.rate_limiter, &budget);
         }
     }
+    let keyed = tokio::time::timeout_at(
+        deadline,
+        idempotency::claim(&state.db, idempotency_key, &viewer, &operations.requests),
+    );
+    let claim = match keyed.await {
+        Ok(Keyed::Unkeyed) => None,
+        Ok(Keyed::Claimed(claim)) => Some(claim),
+        Ok(Keyed::Replay { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = reply.respond_bytes(status, "OK", body.into_bytes());
+            let (name, value) = idempotency::replayed();
+            response.headers_mut().insert(name, value);
+            return response;
+        }
+        Ok(Keyed::Refuse(code, message)) => return reply.refuse(code, &message),
+        Err(_) => {
+            let refusal = Refusal::Timeout {
+                seconds: state.limits.request_timeout_secs,
+            };
+            return reply.refuse(refusal.code(), &refusal.to_string());
+        }
+    };
     // The operations of a batch share the request's budget: its deadline, and its counts of
     // fields and bytes; each is checked against the cost limit and charged on its own.
     let requests: Vec<_> = operations
         .requests
         .into_iter()
         .map(|request| {
-            for_viewer(request, &state.db, viewer.clone(), today, rate_key.clone())
-                .data(budget.clone())
+            let request = for_viewer(request, &state.db, viewer.clone(), today, rate_key.clone())
+                .data(budget.clone());
+            match &claim {
+                Some(claim) => request.data(claim.clone()),
+                None => request,
+            }
         })
         .collect();
     let schema = state.schema.clone();
@@ -163,7 +197,28 @@ async fn respond(state: AppState, request: Request) -> Response {
             reply.refuse(refusal.code(), &refusal.to_string())
         }
     };
+    let response = match claim {
+        Some(claim) => keep(&state, &claim, response).await,
+        None => response,
+    };
     rate_limit_headers(response, &state.rate_limiter, &budget)
+}
+
+/// Keeps a keyed request's answer for its retries. Only an answer that executed is kept: an
+/// outage or a timeout (5xx) leaves the key free, so the retry runs again.
+async fn keep(state: &AppState, claim: &Claim, response: Response) -> Response {
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if let Err(error) = claim.keep(&state.db, chrono::Utc::now(), 200, text).await {
+        tracing::warn!(%error, "the response to a keyed request was not kept");
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The IETF draft's `RateLimit` header, and `Retry-After` as the bucket says when it refused.

@@ -6,6 +6,7 @@
 mod graphiql;
 mod graphql;
 mod health;
+mod idempotency;
 mod websocket;
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
@@ -184,12 +185,18 @@ fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            HeaderName::from_static(idempotency::HEADER),
+        ])
         .expose_headers([
             REQUEST_ID,
             HeaderName::from_static("ratelimit"),
             HeaderName::from_static("ratelimit-policy"),
             header::RETRY_AFTER,
+            HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(Duration::from_secs(3600))
 }
