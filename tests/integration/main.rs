@@ -17,4 +17,5 @@ mod schema_sdl;
 mod statements;
 mod support;
 mod websocket;
+mod write_access;
 mod writes;

@@ -591,6 +591,9 @@ async fn a_failure_at_the_last_step_leaves_no_partial_change() {
     assert_eq!(after, before, "nothing of the change was kept");
     // The plan an outcome 3 opens is the area's draft, which Ofsted cannot read: count rows.
     use sea_orm::{EntityTrait, PaginatorTrait};
-    let plans = entity::priority_action_plan::Entity::find().count(&app.db).await.unwrap();
+    let plans = entity::priority_action_plan::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
     assert_eq!(plans, 0, "no plan was opened");
 }
