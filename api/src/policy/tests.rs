@@ -198,3 +198,38 @@ fn national_reference_data_is_never_a_local_partners_to_change() {
         Err(Denied::Forbidden)
     );
 }
+
+#[test]
+fn a_cancelled_inspection_leaves_a_tombstone_for_exactly_those_who_followed_it() {
+    // Those who follow notified inspections in area 1 keep a tombstone of a cancelled one; the
+    // inspectorates see cancelled inspections whole, everyone else never knew of it.
+    let expected = [
+        ("public", false),
+        ("ofsted", false),
+        ("cqc", false),
+        ("ofsted, read only", false),
+        ("dfe", true),
+        ("nhs england", true),
+        ("LA partner, own area", true),
+        ("LA partner, read only", true),
+        ("LA partner, other area", false),
+        ("ICB partner, area served", true),
+        ("ICB partner, area not served", false),
+    ];
+    for row in matrix() {
+        let (_, tombstone) = expected
+            .iter()
+            .find(|(name, _)| *name == row.name)
+            .unwrap_or_else(|| panic!("no expectation for {}", row.name));
+        let follows_notified = inspections(&row.viewer).allows(AREA, &Inspection::Notified);
+        assert_eq!(
+            inspection_tombstones(&row.viewer).allows(AREA, &Inspection::Cancelled),
+            *tombstone,
+            "{}",
+            row.name
+        );
+        if *tombstone {
+            assert!(follows_notified, "{}", row.name);
+        }
+    }
+}
