@@ -275,3 +275,66 @@ async fn traces_go_to_the_otlp_endpoint_and_continue_the_callers_trace() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The development settings for tokens signed with a shared secret.
+const DEV_TOKENS: [(&str, &str); 3] = [
+    ("JWT_SECRET", "process-test-secret-of-at-least-32-bytes"),
+    ("JWT_ISSUER", "https://issuer.test"),
+    ("JWT_AUDIENCE", "send-inspections-api"),
+];
+
+#[tokio::test]
+async fn an_acknowledged_change_survives_the_process_being_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("writes.sqlite");
+    let minted = api(&database)
+        .envs(DEV_TOKENS)
+        .args([
+            "token",
+            "--role",
+            "ofsted",
+            "--scope",
+            "read write",
+            "--ttl",
+            "1h",
+        ])
+        .output()
+        .unwrap();
+    assert!(minted.status.success());
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let ask = |url: String, query: &'static str| {
+        let token = token.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .post(format!("{url}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .unwrap();
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let mut server = serve(&database, &DEV_TOKENS).await;
+    let body = ask(
+        server.url.clone(),
+        "mutation { scheduleInspection(input: { areaCode: \"E06000001\", framework: FRAMEWORK_2023,
+           kind: FULL, plannedStartOn: \"2027-01-11\" }) { inspection { id } userErrors { code } } }",
+    )
+    .await;
+    let id = body["data"]["scheduleInspection"]["inspection"]["id"].clone();
+    assert!(id.is_string(), "{body}");
+    // SIGKILL: no shutdown, no flush beyond what the commit already did.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    drop(server);
+
+    let server = serve(&database, &DEV_TOKENS).await;
+    let body = ask(
+        server.url.clone(),
+        "{ area(code: \"E06000001\") { inspections { id plannedStartOn } } auditTrail { totalCount } }",
+    )
+    .await;
+    assert_eq!(body["data"]["area"]["inspections"][0]["id"], id, "{body}");
+    assert_eq!(body["data"]["auditTrail"]["totalCount"], 1, "{body}");
+}
