@@ -311,7 +311,11 @@ async fn the_trail_shows_each_change_only_to_those_who_may_read_its_object_now()
     assert_eq!(findings["objectId"], id.as_str());
     assert_eq!(
         findings["changes"]["outcome"],
-        json!({ "before": null, "after": "3" })
+        json!({ "before": null, "after": "OUTCOME_3" })
+    );
+    assert_eq!(
+        findings["changes"]["recommendations"]["after"][0]["responsiblePartner"],
+        "INTEGRATED_CARE_BOARD"
     );
     assert_eq!(
         findings["changes"]["recommendations"]["after"]

@@ -597,3 +597,89 @@ async fn a_failure_at_the_last_step_leaves_no_partial_change() {
         .unwrap();
     assert_eq!(plans, 0, "no plan was opened");
 }
+
+#[tokio::test]
+async fn a_held_publication_is_hidden_again_and_takes_back_its_plan_until_released() {
+    let app = TestApp::spawn().await;
+    let (id, revision) = inspection_in_reporting(&app).await;
+    let revision = signed_outcome_3(&app, &id, revision).await;
+    let partner = token("local_partner", Some(AREA), "read");
+    let publish_at = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    changed(
+        &app,
+        &ofsted(),
+        "publishReport",
+        json!({ "id": id, "revision": revision, "publishAt": publish_at,
+                "reportUrl": "https://reports.ofsted.gov.uk/3" }),
+    )
+    .await;
+    assert_eq!(
+        area_as(&app, Some(&partner)).await["priorityActionPlans"],
+        json!([{ "status": "DRAFT" }])
+    );
+
+    let held = call(
+        &app,
+        &ofsted(),
+        "holdPublication",
+        json!({ "id": id, "revision": revision + 1, "reason": "Pre-election period" }),
+        "inspection { status publishAt heldReason }",
+    )
+    .await;
+    let held = &held["data"]["holdPublication"]["inspection"];
+    assert_eq!(held["status"], "DRAFT_SHARED");
+    assert_eq!(held["publishAt"], Value::Null);
+    assert_eq!(held["heldReason"], "Pre-election period");
+    assert_eq!(
+        area_as(&app, Some(&partner)).await["priorityActionPlans"],
+        json!([])
+    );
+    // Held, it cannot be published again except by release, nor held twice.
+    let error = refused(
+        &app,
+        &ofsted(),
+        "holdPublication",
+        json!({ "id": id, "revision": revision + 2, "reason": "Again" }),
+    )
+    .await;
+    assert_eq!(error["code"], "INVALID_TRANSITION");
+    let error = refused(&app, &ofsted(), "publishReport",
+        json!({ "id": id, "revision": revision + 2, "reportUrl": "https://reports.ofsted.gov.uk/3" })).await;
+    assert_eq!(error["code"], "INVALID_TRANSITION");
+
+    let released = changed(
+        &app,
+        &ofsted(),
+        "releasePublication",
+        json!({ "id": id, "revision": revision + 2 }),
+    )
+    .await;
+    assert_eq!(
+        released["status"], "PUBLISHED",
+        "released with no instant: now"
+    );
+    let public = area_as(&app, None).await;
+    assert_eq!(public["inspections"][0]["outcome"], "OUTCOME_3");
+    assert_eq!(
+        area_as(&app, Some(&partner)).await["priorityActionPlans"],
+        json!([{ "status": "DRAFT" }])
+    );
+    // Once public, it stays public.
+    let error = refused(
+        &app,
+        &ofsted(),
+        "cancelInspection",
+        json!({ "id": id, "revision": revision + 3, "reason": "Too late" }),
+    )
+    .await;
+    assert_eq!(error["code"], "INVALID_TRANSITION");
+}
+
+#[tokio::test]
+async fn a_key_applies_to_one_operation_not_a_batch() {
+    let app = TestApp::spawn().await;
+    let query = json!({ "query": "{ viewer { role } }" });
+    let (status, _, body) = post_keyed(&app, &ofsted(), "batch-1", &json!([query, query])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}

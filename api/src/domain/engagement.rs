@@ -28,7 +28,12 @@ pub enum Command {
 impl Meeting {
     /// A meeting is scheduled for any day of the framework's years, past or future: the
     /// inspectorates may record one agreed earlier.
-    pub fn schedule(scheduled_for: NaiveDate, notes: Option<String>) -> Checked<Self> {
+    pub fn schedule(
+        scheduled_for: NaiveDate,
+        notes: Option<String>,
+        today: NaiveDate,
+    ) -> Checked<Self> {
+        rejection::planned_date("input.scheduledFor", scheduled_for, today)?;
         let framework_2023_began =
             NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or(rejection::EARLIEST);
         if scheduled_for < framework_2023_began {
@@ -99,7 +104,7 @@ mod tests {
         ] {
             let meeting = Meeting {
                 status,
-                ..Meeting::schedule(day(11, 1), None).unwrap()
+                ..Meeting::schedule(day(11, 1), None, day(11, 26)).unwrap()
             };
             let result = meeting.apply(command.clone(), today);
             match expected {
@@ -114,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_meeting_is_not_held_in_the_future_nor_scheduled_before_the_framework() {
-        let meeting = Meeting::schedule(day(12, 1), None).unwrap();
+        let meeting = Meeting::schedule(day(12, 1), None, day(11, 26)).unwrap();
         let future = Command::RecordHeld {
             on: day(11, 27),
             notes: None,
@@ -123,6 +128,13 @@ mod tests {
             meeting.apply(future, day(11, 26)),
             Err(Rejection::InvalidValue { .. })
         ));
-        assert!(Meeting::schedule(NaiveDate::from_ymd_opt(2022, 6, 1).unwrap(), None).is_err());
+        assert!(
+            Meeting::schedule(
+                NaiveDate::from_ymd_opt(2022, 6, 1).unwrap(),
+                None,
+                day(11, 26)
+            )
+            .is_err()
+        );
     }
 }

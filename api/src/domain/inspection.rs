@@ -15,6 +15,9 @@ use entity::enums::{
 
 use super::rejection::{self, Checked, Rejection};
 
+/// How far ahead a publication may be set.
+pub const MAX_EMBARGO_DAYS: i64 = 366;
+
 /// What a report concludes, as its framework and kind allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finding {
@@ -262,6 +265,9 @@ pub enum Effect {
     ReplaceRecommendations(Vec<Recommendation>),
     /// An outcome 3 opens the area's priority action plan (handbook: HMCI requires one).
     OpenPriorityActionPlan,
+    /// A publication withdrawn before it took effect takes back the plan it opened, while the
+    /// plan is still the area's untouched draft.
+    WithdrawPriorityActionPlan,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,6 +281,13 @@ impl Inspection {
     /// Visibility is decided from this at read time, so no job has to lift an embargo.
     pub fn is_public(&self, now: DateTime<Utc>) -> bool {
         self.status == InspectionStatus::Published && self.publish_at.is_none_or(|at| at <= now)
+    }
+
+    /// Whether publishing this report requires the area's priority action plan: a 2023 full
+    /// inspection with outcome 3.
+    fn opens_priority_action_plan(&self) -> bool {
+        self.framework == InspectionFramework::Framework2023
+            && self.finding == Some(Finding::Outcome(InspectionOutcome::Outcome3))
     }
 
     fn signed_off_by_both(&self) -> bool {
@@ -371,10 +384,8 @@ impl Inspection {
                 }
                 self.publishable()?;
                 next.report_url = Some(report_url);
-                next.set_publication(at, now);
-                if self.framework == InspectionFramework::Framework2023
-                    && self.finding == Some(Finding::Outcome(InspectionOutcome::Outcome3))
-                {
+                next.set_publication(at, now)?;
+                if self.opens_priority_action_plan() {
                     effects.push(Effect::OpenPriorityActionPlan);
                 }
             }
@@ -388,6 +399,9 @@ impl Inspection {
                 next.publish_at = None;
                 next.published_on = None;
                 next.held_reason = Some(reason);
+                if self.opens_priority_action_plan() {
+                    effects.push(Effect::WithdrawPriorityActionPlan);
+                }
             }
             Command::ReleasePublication { at } => {
                 if self.status != DraftShared || self.held_reason.is_none() {
@@ -397,13 +411,20 @@ impl Inspection {
                 }
                 self.publishable()?;
                 next.held_reason = None;
-                next.set_publication(at, now);
+                next.set_publication(at, now)?;
+                if self.opens_priority_action_plan() {
+                    effects.push(Effect::OpenPriorityActionPlan);
+                }
             }
             Command::Cancel { reason } => {
                 if self.status == Cancelled || self.is_public(now) {
                     return Err(Rejection::transition(
                         "only an inspection that is neither published nor cancelled can be cancelled",
                     ));
+                }
+                let publication_set = self.status == Published || self.held_reason.is_some();
+                if publication_set && self.opens_priority_action_plan() {
+                    effects.push(Effect::WithdrawPriorityActionPlan);
                 }
                 next.status = Cancelled;
                 next.publish_at = None;
@@ -477,12 +498,20 @@ impl Inspection {
         }
     }
 
-    /// Sets the report to publish at `at`, or now if `at` is absent or past.
-    fn set_publication(&mut self, at: Option<DateTime<Utc>>, now: DateTime<Utc>) {
+    /// Sets the report to publish at `at`, or now if `at` is absent or past; at most
+    /// [`MAX_EMBARGO_DAYS`] ahead, so that a mistyped year cannot embargo a report for ever.
+    fn set_publication(&mut self, at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Checked<()> {
         let at = at.filter(|at| *at > now).unwrap_or(now);
+        if at > now + chrono::Duration::days(MAX_EMBARGO_DAYS) {
+            return Err(Rejection::invalid(
+                "input.publishAt",
+                format!("must be at most {MAX_EMBARGO_DAYS} days ahead"),
+            ));
+        }
         self.status = InspectionStatus::Published;
         self.publish_at = Some(at);
         self.published_on = Some(at.date_naive());
+        Ok(())
     }
 }
 
@@ -1033,6 +1062,43 @@ mod tests {
             )
             .unwrap();
         assert_eq!(past.inspection.publish_at, Some(now()));
+    }
+
+    #[test]
+    fn withdrawing_a_publication_takes_back_the_plan_it_opened() {
+        let hold = Command::HoldPublication {
+            reason: "Pre-election period".into(),
+        };
+        let held = at(Stage::SetToPublish).apply(hold, now()).unwrap();
+        assert_eq!(held.effects, vec![Effect::WithdrawPriorityActionPlan]);
+        let cancel = Command::Cancel {
+            reason: "Withdrawn".into(),
+        };
+        let cancelled = at(Stage::Held).apply(cancel.clone(), now()).unwrap();
+        assert_eq!(cancelled.effects, vec![Effect::WithdrawPriorityActionPlan]);
+        assert!(
+            at(Stage::Shared)
+                .apply(cancel, now())
+                .unwrap()
+                .effects
+                .is_empty()
+        );
+        let released = at(Stage::Held)
+            .apply(Command::ReleasePublication { at: None }, now())
+            .unwrap();
+        assert_eq!(released.effects, vec![Effect::OpenPriorityActionPlan]);
+    }
+
+    #[test]
+    fn a_publication_is_set_at_most_a_year_ahead() {
+        let far = Command::Publish {
+            at: Some(now() + Duration::days(MAX_EMBARGO_DAYS + 1)),
+            report_url: "https://reports.ofsted.gov.uk/1".into(),
+        };
+        assert!(matches!(
+            at(Stage::SharedAndSigned).apply(far, now()),
+            Err(Rejection::InvalidValue { .. })
+        ));
     }
 
     #[test]

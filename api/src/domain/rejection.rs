@@ -89,6 +89,23 @@ pub fn past_date(field: &str, date: NaiveDate, today: NaiveDate) -> Checked<Naiv
     plausible_date(field, date)
 }
 
+/// How far ahead anything may be planned: a full inspection is due within five years.
+pub const MAX_YEARS_AHEAD: u32 = 5;
+
+/// A planned date: plausible, and at most [`MAX_YEARS_AHEAD`] years after today.
+pub fn planned_date(field: &str, date: NaiveDate, today: NaiveDate) -> Checked<NaiveDate> {
+    let horizon = today
+        .checked_add_months(chrono::Months::new(12 * MAX_YEARS_AHEAD))
+        .unwrap_or(NaiveDate::MAX);
+    if date > horizon {
+        return Err(Rejection::invalid(
+            field,
+            format!("must be at most {MAX_YEARS_AHEAD} years ahead"),
+        ));
+    }
+    plausible_date(field, date)
+}
+
 /// Any date this API records: not before the 2016 framework.
 pub fn plausible_date(field: &str, date: NaiveDate) -> Checked<NaiveDate> {
     if date < EARLIEST {
@@ -168,6 +185,8 @@ mod tests {
         assert!(past_date("on", today, today).is_ok());
         assert!(past_date("on", day(2026, 11, 27), today).is_err());
         assert!(past_date("on", day(2015, 1, 1), today).is_err());
+        assert!(planned_date("on", day(2031, 11, 26), today).is_ok());
+        assert!(planned_date("on", day(2031, 11, 27), today).is_err());
         assert!(not_before("b", day(2026, 1, 2), Some(("a", day(2026, 1, 2)))).is_ok());
         assert!(matches!(
             not_before("b", day(2026, 1, 1), Some(("a", day(2026, 1, 2)))),

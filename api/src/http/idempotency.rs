@@ -65,7 +65,16 @@ pub async fn claim(
     viewer: &Viewer,
     requests: &[async_graphql::Request],
 ) -> Keyed {
-    let (Some(key), Viewer::SignedIn(caller), [request]) = (key, viewer, requests) else {
+    let Some(key) = key else {
+        return Keyed::Unkeyed;
+    };
+    let [request] = requests else {
+        return Keyed::Refuse(
+            Code::BadRequest,
+            "Idempotency-Key applies to one operation, not a batch".to_owned(),
+        );
+    };
+    let Viewer::SignedIn(caller) = viewer else {
         return Keyed::Unkeyed;
     };
     if !is_mutation(request) {

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use async_graphql::EnumType;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     area, audit_event, engagement_meeting, inspection, intervention, local_authority,
@@ -13,15 +14,12 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, IdenStatic, Iterable, ModelTrait, QueryFilter, QuerySelect, QueryTrait,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, sea_query,
+    EntityTrait, QueryFilter, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use serde_json::{Map, Value as Json};
 
-use super::{
-    idempotency::Claim,
-    scope::{Scoped, visible},
-};
+use super::{idempotency::Claim, scope::Scoped};
 use crate::{
     domain::{codes::LocalAuthorityCode, rejection::Rejection},
     error::AppError,
@@ -99,37 +97,39 @@ impl ObjectKind {
     }
 }
 
-/// The changed fields of an object, before and after, named as the API names them.
+/// The changed fields of an object, before and after, named and valued as the API shows them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Changes(BTreeMap<String, (Json, Json)>);
+pub struct Changes(BTreeMap<&'static str, (Json, Json)>);
 
-/// Bookkeeping columns that every change touches; the event records its own time and the
-/// object's new revision is implied by the event.
-const UNRECORDED: [&str; 3] = ["created_at", "updated_at", "revision"];
+/// A record as the event log shows it: its fields under their GraphQL names, with GraphQL's
+/// values (enum names, ISO dates, global IDs), so that a reader of the log needs no knowledge of
+/// the tables.
+pub trait Recorded {
+    fn fields(&self) -> Vec<(&'static str, Json)>;
+}
 
 impl Changes {
     /// The fields that differ between `before` (none for a new object) and `after`.
-    pub fn between<M: ModelTrait>(before: Option<&M>, after: &M) -> Self {
-        let mut changes = BTreeMap::new();
-        for column in <M::Entity as EntityTrait>::Column::iter() {
-            let name = column.as_str();
-            if UNRECORDED.contains(&name) {
-                continue;
-            }
-            let new = sea_query::value::sea_value_to_json_value(&after.get(column));
-            let old = before.map_or(Json::Null, |before| {
-                sea_query::value::sea_value_to_json_value(&before.get(column))
-            });
-            if old != new {
-                changes.insert(camel_case(name), (old, new));
-            }
-        }
+    pub fn between<M: Recorded>(before: Option<&M>, after: &M) -> Self {
+        let old: BTreeMap<_, _> = before
+            .map(Recorded::fields)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let changes = after
+            .fields()
+            .into_iter()
+            .filter_map(|(field, new)| {
+                let old = old.get(field).cloned().unwrap_or(Json::Null);
+                (old != new).then_some((field, (old, new)))
+            })
+            .collect();
         Self(changes)
     }
 
-    /// Adds a change that is not a column of the object, such as its recommendations.
-    pub fn with(mut self, field: &str, before: Json, after: Json) -> Self {
-        self.0.insert(field.to_owned(), (before, after));
+    /// Adds a change that is not a field of the object, such as its recommendations.
+    pub fn with(mut self, field: &'static str, before: Json, after: Json) -> Self {
+        self.0.insert(field, (before, after));
         self
     }
 
@@ -141,24 +141,31 @@ impl Changes {
                 let mut pair = Map::new();
                 pair.insert("before".into(), before.clone());
                 pair.insert("after".into(), after.clone());
-                (field.clone(), Json::Object(pair))
+                ((*field).to_owned(), Json::Object(pair))
             })
             .collect();
         Json::Object(fields)
     }
 }
 
-fn camel_case(snake: &str) -> String {
-    let mut words = snake.split('_');
-    let mut name = words.next().unwrap_or_default().to_owned();
-    for word in words {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            name.extend(first.to_uppercase());
-            name.push_str(chars.as_str());
-        }
-    }
-    name
+/// An enumeration value as GraphQL names it.
+pub fn enum_value<T: EnumType>(value: T) -> Json {
+    T::items()
+        .iter()
+        .find(|item| item.value == value)
+        .map_or(Json::Null, |item| Json::String(item.name.to_owned()))
+}
+
+pub fn optional<T>(value: Option<T>, to_json: impl Fn(T) -> Json) -> Json {
+    value.map_or(Json::Null, to_json)
+}
+
+pub fn date(value: Option<NaiveDate>) -> Json {
+    optional(value, |date| Json::String(date.to_string()))
+}
+
+pub fn text(value: Option<&str>) -> Json {
+    optional(value, |text| Json::String(text.to_owned()))
 }
 
 /// One change, as the event log records it.
@@ -212,15 +219,23 @@ pub struct Change<'a> {
     txn: DatabaseTransaction,
     viewer: &'a Viewer,
     caller: &'a Caller,
-    claim: Option<&'a Claim>,
+    /// This change's place in the event log.
+    sequence: i32,
     pub now: DateTime<Utc>,
 }
 
 impl<'a> Change<'a> {
-    /// Begins a change on behalf of `viewer`, which must be signed in. On SQLite the
-    /// transaction takes the write lock at once, so two writers queue instead of one failing
-    /// when it upgrades a read; the conditional update still decides which of two changes from
-    /// one revision wins, on both databases.
+    /// Begins a change on behalf of `viewer`, which must be signed in.
+    ///
+    /// Its first statement takes the event log's next sequence number from the head row, which
+    /// locks that row until the change commits or rolls back (rolling the number back with it).
+    /// Changes therefore run one after another on both databases, as SQLite's single writer
+    /// would have them, and the change's instant is read only once it holds the lock: sequence
+    /// numbers, event times and the feed's `updatedAt` all follow commit order, so a partner
+    /// syncing by cursor can never miss a change that committed behind it. (On SQLite the
+    /// transaction is `IMMEDIATE` for the same reason: a writer that upgrades a read lock later
+    /// would fail instead of waiting.) Revisions are still checked by a conditional update, so
+    /// correctness does not rest on this ordering.
     pub async fn begin(
         db: &DatabaseConnection,
         viewer: &'a Viewer,
@@ -235,12 +250,28 @@ impl<'a> Change<'a> {
                 ..Default::default()
             })
             .await?;
+        let next = txn
+            .query_one_raw(Statement::from_string(
+                txn.get_database_backend(),
+                "UPDATE event_log_head SET last_sequence = last_sequence + 1 \
+                 WHERE id = 1 RETURNING last_sequence",
+            ))
+            .await?
+            .ok_or_else(|| {
+                tracing::error!("the event log's head row is missing");
+                ChangeError::Failed(AppError::Internal)
+            })?;
+        let sequence: i32 = next.try_get("", "last_sequence")?;
+        let now = Utc::now();
+        if let Some(claim) = claim {
+            claim.record(&txn, now).await?;
+        }
         Ok(Self {
             txn,
             viewer,
             caller,
-            claim,
-            now: Utc::now(),
+            sequence,
+            now,
         })
     }
 
@@ -288,20 +319,6 @@ impl<'a> Change<'a> {
         }
     }
 
-    /// Whether a row of `E` with `id` is visible to the viewer, without loading it.
-    pub async fn is_visible<E: Scoped>(
-        &self,
-        id_column: E::Column,
-        id: i32,
-    ) -> Result<bool, ChangeError> {
-        let found = visible::<E>(self.viewer)
-            .select_only()
-            .column(id_column)
-            .filter(id_column.eq(id))
-            .into_query();
-        Ok(self.txn.query_one(&found).await?.is_some())
-    }
-
     /// Writes `after` over the row `before` if the row is still at the revision the caller
     /// read, bumping the revision; returns the row as written.
     pub async fn save<E, A>(
@@ -342,24 +359,10 @@ impl<'a> Change<'a> {
             .ok_or(ChangeError::Failed(AppError::Internal))
     }
 
-    /// Appends the change's event to the log and commits the change with it. The sequence
-    /// number comes from a row that the update locks until commit, so numbers are handed out in
-    /// commit order.
+    /// Appends the change's event to the log, under the sequence number taken at the start,
+    /// and commits the change with it.
     pub async fn commit(self, event: Event) -> Result<i32, ChangeError> {
-        let backend = self.txn.get_database_backend();
-        let next = self
-            .txn
-            .query_one_raw(Statement::from_string(
-                backend,
-                "UPDATE event_log_head SET last_sequence = last_sequence + 1 \
-                 WHERE id = 1 RETURNING last_sequence",
-            ))
-            .await?
-            .ok_or_else(|| {
-                tracing::error!("the event log's head row is missing");
-                ChangeError::Failed(AppError::Internal)
-            })?;
-        let sequence: i32 = next.try_get("", "last_sequence")?;
+        let sequence = self.sequence;
         let caller = self.caller;
         audit_event::ActiveModel {
             id: sea_orm::Set(sequence),
@@ -380,9 +383,6 @@ impl<'a> Change<'a> {
         }
         .insert(&self.txn)
         .await?;
-        if let Some(claim) = self.claim {
-            claim.record(&self.txn, self.now).await?;
-        }
         self.txn.commit().await?;
         Ok(sequence)
     }

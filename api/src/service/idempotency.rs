@@ -85,20 +85,26 @@ impl Claim {
         })
     }
 
-    /// Claims the key within a change's transaction; the first change of a request claims it.
+    /// Claims the key within a change's transaction, as its first write after the event log's
+    /// lock: a retry that arrives while the first request is still running waits for it, then
+    /// breaks the unique index and is refused, and a change that rolls back frees the key. The
+    /// first change of a request claims it.
     pub(super) async fn record(
         &self,
         txn: &impl ConnectionTrait,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        if self.claimed.swap(true, Ordering::SeqCst) {
+        if self.claimed.load(Ordering::SeqCst) {
             return Ok(());
         }
-        self.insert(txn, now, None, None).await
+        self.insert(txn, now, None, None).await?;
+        self.claimed.store(true, Ordering::SeqCst);
+        Ok(())
     }
 
-    /// Keeps the response for retries: completes the claim a change made, or keeps a response
-    /// that changed nothing (a user error), so a retry gets the same answer.
+    /// Keeps the response for retries: completes the claim a committed change made, or keeps
+    /// a response that changed nothing (a user error, whose claim rolled back with it), so a
+    /// retry gets the same answer.
     pub async fn keep(
         &self,
         db: &DatabaseConnection,
@@ -107,7 +113,7 @@ impl Claim {
         body: String,
     ) -> Result<(), AppError> {
         if self.claimed.load(Ordering::SeqCst) {
-            idempotency_key::Entity::update_many()
+            let completed = idempotency_key::Entity::update_many()
                 .filter(idempotency_key::Column::Caller.eq(&self.caller))
                 .filter(idempotency_key::Column::Key.eq(&self.key))
                 .filter(idempotency_key::Column::ResponseStatus.is_null())
@@ -115,10 +121,12 @@ impl Claim {
                     idempotency_key::Column::ResponseStatus,
                     i32::from(status).into(),
                 )
-                .col_expr(idempotency_key::Column::ResponseBody, body.into())
+                .col_expr(idempotency_key::Column::ResponseBody, body.clone().into())
                 .exec(db)
                 .await?;
-            return Ok(());
+            if completed.rows_affected > 0 {
+                return Ok(());
+            }
         }
         match self.insert(db, now, Some(status), Some(body)).await {
             // A concurrent request with the key got there first; its response stands.

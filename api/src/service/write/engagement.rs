@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use entity::engagement_meeting;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set};
+use serde_json::Value as Json;
 
 use crate::{
     domain::{
@@ -11,10 +12,28 @@ use crate::{
     },
     policy::{Action, Viewer},
     service::{
-        change::{Change, ChangeError, Changes, Event, ObjectKind},
+        change::{
+            Change, ChangeError, Changes, Event, ObjectKind, Recorded, date, enum_value, text,
+        },
         idempotency::Claim,
     },
 };
+
+impl Recorded for engagement_meeting::Model {
+    fn fields(&self) -> Vec<(&'static str, Json)> {
+        vec![
+            ("status", enum_value(self.status)),
+            ("scheduledFor", date(Some(self.scheduled_for))),
+            ("heldOn", date(self.held_on)),
+            ("notes", text(self.notes.as_deref())),
+            (
+                "cancellationReason",
+                text(self.cancellation_reason.as_deref()),
+            ),
+            ("isSynthetic", Json::Bool(self.is_synthetic)),
+        ]
+    }
+}
 
 pub async fn schedule(
     db: &DatabaseConnection,
@@ -27,10 +46,8 @@ pub async fn schedule(
     let change = Change::begin(db, viewer, claim).await?;
     let area_id = change.area("input.areaCode", area_code).await?;
     change.authorize(Action::ManageEngagementMeetings, Some(area_id))?;
-    let meeting = Meeting::schedule(
-        scheduled_for,
-        rejection::optional_text("input.notes", notes)?,
-    )?;
+    let notes = rejection::optional_text("input.notes", notes)?;
+    let meeting = Meeting::schedule(scheduled_for, notes, change.today())?;
     let created = engagement_meeting::ActiveModel {
         area_id: Set(area_id),
         status: Set(meeting.status),

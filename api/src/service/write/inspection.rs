@@ -24,9 +24,13 @@ use crate::{
         rejection::{self, Rejection},
     },
     error::AppError,
+    global_id::{self, NodeType},
     policy::{Action, Viewer},
     service::{
-        change::{Change, ChangeError, Changes, Event, ObjectKind},
+        change::{
+            Change, ChangeError, Changes, Event, ObjectKind, Recorded, date, enum_value, optional,
+            text,
+        },
         idempotency::Claim,
     },
 };
@@ -176,6 +180,62 @@ impl Step {
     }
 }
 
+impl Recorded for inspection::Model {
+    fn fields(&self) -> Vec<(&'static str, Json)> {
+        let signed_off_by: Vec<Json> = [
+            (self.signed_off_by_ofsted, Inspectorate::Ofsted),
+            (self.signed_off_by_cqc, Inspectorate::Cqc),
+        ]
+        .into_iter()
+        .filter(|(signed, _)| *signed)
+        .map(|(_, inspectorate)| enum_value(inspectorate))
+        .collect();
+        vec![
+            ("framework", enum_value(self.framework)),
+            ("kind", enum_value(self.kind)),
+            ("status", enum_value(self.status)),
+            ("plannedStartOn", date(self.planned_start_on)),
+            ("notifiedOn", date(self.notified_on)),
+            ("onSiteStartOn", date(self.on_site_start_on)),
+            ("onSiteEndOn", date(self.on_site_end_on)),
+            ("draftSharedOn", date(self.draft_shared_on)),
+            ("publishedOn", date(self.published_on)),
+            ("outcome", optional(self.outcome, enum_value)),
+            (
+                "writtenStatementOfActionRequired",
+                optional(self.wsoa_required, Json::Bool),
+            ),
+            (
+                "revisitProgress",
+                optional(self.revisit_progress, enum_value),
+            ),
+            (
+                "monitoringProgress",
+                optional(self.monitoring_progress, enum_value),
+            ),
+            ("reportUrl", text(self.report_url.as_deref())),
+            (
+                "publishAt",
+                optional(self.publish_at, |at| json!(at.to_rfc3339())),
+            ),
+            ("heldReason", text(self.held_reason.as_deref())),
+            (
+                "cancellationReason",
+                text(self.cancellation_reason.as_deref()),
+            ),
+            ("signedOffBy", Json::Array(signed_off_by)),
+            (
+                "follows",
+                optional(self.follows_inspection_id, |id| {
+                    json!(global_id::encode(NodeType::Inspection, id))
+                }),
+            ),
+            ("discretionReason", text(self.discretion_reason.as_deref())),
+            ("isSynthetic", Json::Bool(self.is_synthetic)),
+        ]
+    }
+}
+
 fn state(model: &inspection::Model) -> lifecycle::Inspection {
     let finding = [
         model.outcome.map(Finding::Outcome),
@@ -248,7 +308,11 @@ pub async fn schedule(
         input.kind,
         has_open_full_inspection(&change, area_id).await?,
     )?;
-    rejection::plausible_date("input.plannedStartOn", input.planned_start_on)?;
+    rejection::planned_date(
+        "input.plannedStartOn",
+        input.planned_start_on,
+        change.today(),
+    )?;
     let discretion_reason =
         rejection::optional_text("input.discretionReason", input.discretion_reason.as_deref())?;
     let followed = followed(&change, area_id, input.follows).await?;
@@ -322,6 +386,10 @@ pub async fn step(
             }
             Effect::OpenPriorityActionPlan => {
                 open_priority_action_plan(&change, &after).await?;
+                changes
+            }
+            Effect::WithdrawPriorityActionPlan => {
+                withdraw_priority_action_plan(&change, id).await?;
                 changes
             }
         };
@@ -487,7 +555,7 @@ async fn replace_recommendations(
                 .map(|row| {
                     json!({
                         "text": row.text,
-                        "responsiblePartner": format!("{:?}", row.responsible_partner),
+                        "responsiblePartner": enum_value(row.responsible_partner),
                         "isAreaForPriorityAction": row.is_area_for_priority_action,
                     })
                 })
@@ -521,6 +589,21 @@ async fn open_priority_action_plan(
     }
     .insert(change.connection())
     .await?;
+    Ok(())
+}
+
+/// Takes back the plan a withdrawn publication opened, while it is the area's untouched draft
+/// (its actions go with it).
+async fn withdraw_priority_action_plan(
+    change: &Change<'_>,
+    inspection_id: i32,
+) -> Result<(), ChangeError> {
+    priority_action_plan::Entity::delete_many()
+        .filter(priority_action_plan::Column::InspectionId.eq(inspection_id))
+        .filter(priority_action_plan::Column::Status.eq(PriorityActionPlanStatus::Draft))
+        .filter(priority_action_plan::Column::Revision.eq(1))
+        .exec(change.connection())
+        .await?;
     Ok(())
 }
 

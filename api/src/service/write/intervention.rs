@@ -6,6 +6,7 @@ use entity::{
     intervention,
 };
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set};
+use serde_json::Value as Json;
 
 use crate::{
     domain::{
@@ -15,7 +16,7 @@ use crate::{
     error::AppError,
     policy::{Action, Viewer},
     service::{
-        change::{Change, ChangeError, Changes, Event, ObjectKind},
+        change::{Change, ChangeError, Changes, Event, ObjectKind, Recorded, date, enum_value},
         idempotency::Claim,
     },
 };
@@ -25,6 +26,21 @@ fn action_for(body: InterventionBody) -> Action {
     match body {
         InterventionBody::Dfe => Action::ManageDfeInterventions,
         InterventionBody::NhsEngland => Action::ManageNhsInterventions,
+    }
+}
+
+impl Recorded for intervention::Model {
+    fn fields(&self) -> Vec<(&'static str, Json)> {
+        vec![
+            ("body", enum_value(self.body)),
+            ("kind", enum_value(self.kind)),
+            ("status", enum_value(self.status)),
+            ("summary", Json::String(self.summary.clone())),
+            ("proposedOn", date(self.proposed_on)),
+            ("announcedOn", date(self.announced_on)),
+            ("endedOn", date(self.ended_on)),
+            ("isSynthetic", Json::Bool(self.is_synthetic)),
+        ]
     }
 }
 
