@@ -187,6 +187,7 @@ pub trait Revisioned: Scoped {
     fn id_column() -> Self::Column;
     fn revision_column() -> Self::Column;
     fn revision_of(model: &Self::Model) -> i32;
+    fn area_of(model: &Self::Model) -> i32;
 }
 
 macro_rules! revisioned {
@@ -201,6 +202,9 @@ macro_rules! revisioned {
             }
             fn revision_of(model: &Self::Model) -> i32 {
                 model.revision
+            }
+            fn area_of(model: &Self::Model) -> i32 {
+                model.area_id
             }
         }
     )*};
@@ -302,8 +306,36 @@ impl<'a> Change<'a> {
             .ok_or(ChangeError::Failed(AppError::NotFound { what: E::WHAT }))
     }
 
+    /// The target of a change to an existing object, in the order the path requires: loaded
+    /// through the viewer's read scope (hidden is not found), then the policy's decision on
+    /// `action` in the target's area, then the revision the caller read.
+    pub async fn target<E: Revisioned>(
+        &self,
+        id: i32,
+        read_revision: i32,
+        action: impl FnOnce(&E::Model) -> Action,
+    ) -> Result<E::Model, ChangeError> {
+        let target = self.load::<E>(id).await?;
+        self.authorize(action(&target), Some(E::area_of(&target)))?;
+        crate::domain::rejection::revision(read_revision, E::revision_of(&target))?;
+        Ok(target)
+    }
+
+    /// The area a new object is for, named by its local authority's `code` in the input field
+    /// `field`, once the policy allows `action` there.
+    pub async fn authorized_area(
+        &self,
+        field: &str,
+        code: &str,
+        action: Action,
+    ) -> Result<i32, ChangeError> {
+        let area_id = self.area(field, code).await?;
+        self.authorize(action, Some(area_id))?;
+        Ok(area_id)
+    }
+
     /// The area of the local authority `code`, named in the input field `field`.
-    pub async fn area(&self, field: &str, code: &str) -> Result<i32, ChangeError> {
+    async fn area(&self, field: &str, code: &str) -> Result<i32, ChangeError> {
         let code = LocalAuthorityCode::parse(code)
             .map_err(|error| Rejection::invalid(field, error.to_string()))?;
         let found = area::Entity::find()

@@ -10,7 +10,7 @@ use entity::{
     inspection,
 };
 
-use super::{Outcome, claim, outcome, payload, reread, row_id};
+use super::{Parts, answer, claim, payload, row_id};
 use crate::{
     domain::inspection::{ImportedDates, Recommendation},
     graphql::{
@@ -18,6 +18,7 @@ use crate::{
         id::NodeType,
         types::{inspection::Inspection, scalars::Date},
     },
+    service::change::ChangeError,
     service::write::inspection::{
         self as write, FindingInput, HistoricalInspection, NewInspection, Step,
     },
@@ -218,48 +219,19 @@ payload!(
 const WHAT: &str = "inspection";
 
 /// The inspection as the caller now reads it, or the refusal.
-async fn finish(
+async fn answered(
     ctx: &Context<'_>,
-    result: Result<inspection::Model, crate::service::change::ChangeError>,
-) -> Result<(Option<Inspection>, Option<super::UserError>)> {
-    match outcome(result, |model| model.id)? {
-        Outcome::Changed(id) => Ok((
-            reread::<inspection::Entity>(ctx, id).await?.map(Inspection),
-            None,
-        )),
-        Outcome::Refused(error) => Ok((None, Some(error))),
-    }
+    result: Result<inspection::Model, ChangeError>,
+) -> Result<Parts<Inspection>> {
+    answer::<inspection::Entity, _>(ctx, result, |model| model.id, Inspection).await
 }
 
 /// Runs a lifecycle step on the inspection `id` names.
-async fn step(
-    ctx: &Context<'_>,
-    id: &ID,
-    revision: i32,
-    step: Step,
-) -> Result<(Option<Inspection>, Option<super::UserError>)> {
+async fn step(ctx: &Context<'_>, id: &ID, revision: i32, step: Step) -> Result<Parts<Inspection>> {
     let row = row_id(id, NodeType::Inspection, WHAT)?;
-    let result = write::step(
-        context::db(ctx)?,
-        context::viewer(ctx)?,
-        claim(ctx),
-        row,
-        revision,
-        step,
-    )
-    .await;
-    finish(ctx, result).await
-}
-
-/// Builds a payload from a step's parts.
-macro_rules! wrap {
-    ($payload:ident, $parts:expr) => {{
-        let (inspection, error) = $parts;
-        Ok(match error {
-            Some(error) => $payload::refused(error),
-            None => $payload::changed(inspection),
-        })
-    }};
+    let viewer = context::viewer(ctx)?;
+    let result = write::step(context::db(ctx)?, viewer, claim(ctx), row, revision, step).await;
+    answered(ctx, result).await
 }
 
 fn findings(
@@ -301,7 +273,7 @@ impl InspectionMutations {
         };
         let result =
             write::schedule(context::db(ctx)?, context::viewer(ctx)?, claim(ctx), new).await;
-        wrap!(ScheduleInspectionPayload, finish(ctx, result).await?)
+        Ok(answered(ctx, result).await?.into())
     }
 
     /// Records that the area was notified: from now on DfE, NHS England and the area follow it.
@@ -311,16 +283,14 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: NotifyAreaInput,
     ) -> Result<NotifyAreaPayload> {
-        wrap!(
-            NotifyAreaPayload,
-            step(
-                ctx,
-                &input.id,
-                input.revision,
-                Step::Notify(input.notified_on.0)
-            )
-            .await?
+        Ok(step(
+            ctx,
+            &input.id,
+            input.revision,
+            Step::Notify(input.notified_on.0),
         )
+        .await?
+        .into())
     }
 
     /// Records the first day on site.
@@ -330,16 +300,14 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: StartOnSiteInput,
     ) -> Result<StartOnSitePayload> {
-        wrap!(
-            StartOnSitePayload,
-            step(
-                ctx,
-                &input.id,
-                input.revision,
-                Step::StartOnSite(input.on_site_start_on.0)
-            )
-            .await?
+        Ok(step(
+            ctx,
+            &input.id,
+            input.revision,
+            Step::StartOnSite(input.on_site_start_on.0),
         )
+        .await?
+        .into())
     }
 
     /// Records the last day on site; the report is now being written.
@@ -349,16 +317,14 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: FinishOnSiteInput,
     ) -> Result<FinishOnSitePayload> {
-        wrap!(
-            FinishOnSitePayload,
-            step(
-                ctx,
-                &input.id,
-                input.revision,
-                Step::FinishOnSite(input.on_site_end_on.0)
-            )
-            .await?
+        Ok(step(
+            ctx,
+            &input.id,
+            input.revision,
+            Step::FinishOnSite(input.on_site_end_on.0),
         )
+        .await?
+        .into())
     }
 
     /// Records (or replaces) the draft findings. Changing them withdraws any sign-off.
@@ -377,10 +343,9 @@ impl InspectionMutations {
             ),
             recommendations: input.recommendations.into_iter().map(Into::into).collect(),
         };
-        wrap!(
-            RecordFindingsPayload,
-            step(ctx, &input.id, input.revision, recording).await?
-        )
+        Ok(step(ctx, &input.id, input.revision, recording)
+            .await?
+            .into())
     }
 
     /// Shares the draft report with the area for a factual-accuracy check.
@@ -390,16 +355,14 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: ShareDraftReportInput,
     ) -> Result<ShareDraftReportPayload> {
-        wrap!(
-            ShareDraftReportPayload,
-            step(
-                ctx,
-                &input.id,
-                input.revision,
-                Step::ShareDraftReport(input.shared_on.0)
-            )
-            .await?
+        Ok(step(
+            ctx,
+            &input.id,
+            input.revision,
+            Step::ShareDraftReport(input.shared_on.0),
         )
+        .await?
+        .into())
     }
 
     /// Signs the report off for the caller's inspectorate. A joint report needs both.
@@ -409,10 +372,9 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: SignOffReportInput,
     ) -> Result<SignOffReportPayload> {
-        wrap!(
-            SignOffReportPayload,
-            step(ctx, &input.id, input.revision, Step::SignOff).await?
-        )
+        Ok(step(ctx, &input.id, input.revision, Step::SignOff)
+            .await?
+            .into())
     }
 
     /// Sets the report to publish at `publishAt` (now if omitted or past). Until that instant
@@ -427,10 +389,9 @@ impl InspectionMutations {
             at: input.publish_at,
             report_url: input.report_url,
         };
-        wrap!(
-            PublishReportPayload,
-            step(ctx, &input.id, input.revision, publishing).await?
-        )
+        Ok(step(ctx, &input.id, input.revision, publishing)
+            .await?
+            .into())
     }
 
     /// Withdraws a publication set for a later instant, e.g. for a pre-election period.
@@ -440,18 +401,16 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: HoldPublicationInput,
     ) -> Result<HoldPublicationPayload> {
-        wrap!(
-            HoldPublicationPayload,
-            step(
-                ctx,
-                &input.id,
-                input.revision,
-                Step::Hold {
-                    reason: input.reason
-                }
-            )
-            .await?
+        Ok(step(
+            ctx,
+            &input.id,
+            input.revision,
+            Step::Hold {
+                reason: input.reason,
+            },
         )
+        .await?
+        .into())
     }
 
     /// Sets a held publication again.
@@ -461,18 +420,16 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: ReleasePublicationInput,
     ) -> Result<ReleasePublicationPayload> {
-        wrap!(
-            ReleasePublicationPayload,
-            step(
-                ctx,
-                &input.id,
-                input.revision,
-                Step::Release {
-                    at: input.publish_at
-                }
-            )
-            .await?
+        Ok(step(
+            ctx,
+            &input.id,
+            input.revision,
+            Step::Release {
+                at: input.publish_at,
+            },
         )
+        .await?
+        .into())
     }
 
     /// Cancels an inspection that is not yet published.
@@ -482,18 +439,16 @@ impl InspectionMutations {
         ctx: &Context<'_>,
         input: CancelInspectionInput,
     ) -> Result<CancelInspectionPayload> {
-        wrap!(
-            CancelInspectionPayload,
-            step(
-                ctx,
-                &input.id,
-                input.revision,
-                Step::Cancel {
-                    reason: input.reason
-                }
-            )
-            .await?
+        Ok(step(
+            ctx,
+            &input.id,
+            input.revision,
+            Step::Cancel {
+                reason: input.reason,
+            },
         )
+        .await?
+        .into())
     }
 
     /// Records a published inspection from the public record (`isSynthetic: false`).
@@ -532,9 +487,6 @@ impl InspectionMutations {
             historical,
         )
         .await;
-        wrap!(
-            ImportHistoricalInspectionPayload,
-            finish(ctx, result).await?
-        )
+        Ok(answered(ctx, result).await?.into())
     }
 }

@@ -73,35 +73,42 @@ impl From<Rejection> for UserError {
     }
 }
 
-/// What a mutation's service call ended in: the changed row's id, or the user error.
-pub(super) enum Outcome {
-    Changed(i32),
-    Refused(UserError),
+/// What a mutation's payload holds: the changed object, or why it was refused.
+pub(super) struct Parts<O> {
+    object: Option<O>,
+    error: Option<UserError>,
 }
 
-/// Sorts a service result into a payload's parts, or a top-level error.
-pub(super) fn outcome<M>(
-    result: Result<M, ChangeError>,
-    id_of: impl Fn(&M) -> i32,
-) -> Result<Outcome> {
-    match result {
-        Ok(model) => Ok(Outcome::Changed(id_of(&model))),
-        Err(ChangeError::Rejected(rejection)) => Ok(Outcome::Refused(rejection.into())),
-        Err(ChangeError::Failed(error)) => Err(error.extend()),
-    }
-}
-
-/// The changed object as the caller reads it now, through the read policy: the same redaction
-/// and the same clock as a query, never the raw row.
-pub(super) async fn reread<E>(ctx: &Context<'_>, id: i32) -> Result<Option<E::Model>>
+/// Sorts a service result into a payload's parts, or a top-level error. The changed object is
+/// read again through the caller's read policy: the same redaction, and the same clock, as a
+/// query (a report set to publish later reads `DRAFT_SHARED` in its own payload).
+pub(super) async fn answer<E, O>(
+    ctx: &Context<'_>,
+    result: Result<E::Model, ChangeError>,
+    id_of: fn(&E::Model) -> i32,
+    wrap: fn(E::Model) -> O,
+) -> Result<Parts<O>>
 where
     E: Scoped,
     E::Model: Sync,
 {
-    let mut rows = related::by_ids::<E>(context::viewer(ctx)?, context::db(ctx)?, &[id])
-        .await
-        .map_err(|e| e.extend())?;
-    Ok(rows.remove(&id))
+    match result {
+        Ok(model) => {
+            let id = id_of(&model);
+            let mut rows = related::by_ids::<E>(context::viewer(ctx)?, context::db(ctx)?, &[id])
+                .await
+                .map_err(|error| error.extend())?;
+            Ok(Parts {
+                object: rows.remove(&id).map(wrap),
+                error: None,
+            })
+        }
+        Err(ChangeError::Rejected(rejection)) => Ok(Parts {
+            object: None,
+            error: Some(rejection.into()),
+        }),
+        Err(ChangeError::Failed(error)) => Err(error.extend()),
+    }
 }
 
 /// The row an input's global ID names; any other ID is not found, as a hidden object is.
@@ -130,18 +137,11 @@ macro_rules! payload {
             pub user_errors: Vec<$crate::graphql::mutation::UserError>,
         }
 
-        impl $name {
-            fn refused(error: $crate::graphql::mutation::UserError) -> Self {
+        impl From<$crate::graphql::mutation::Parts<$object>> for $name {
+            fn from(parts: $crate::graphql::mutation::Parts<$object>) -> Self {
                 Self {
-                    $field: None,
-                    user_errors: vec![error],
-                }
-            }
-
-            fn changed(object: Option<$object>) -> Self {
-                Self {
-                    $field: object,
-                    user_errors: Vec::new(),
+                    $field: parts.object,
+                    user_errors: parts.error.into_iter().collect(),
                 }
             }
         }

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::{engagement_meeting, enums::InterventionKind, intervention};
 
-use super::{Outcome, UserError, claim, outcome, payload, reread, row_id};
+use super::{Parts, answer, claim, payload, row_id};
 use crate::{
     domain::intervention::Command,
     graphql::{
@@ -99,41 +99,49 @@ payload!(
 async fn meeting(
     ctx: &Context<'_>,
     result: Result<engagement_meeting::Model, ChangeError>,
-) -> Result<(Option<EngagementMeeting>, Option<UserError>)> {
-    match outcome(result, |model| model.id)? {
-        Outcome::Changed(id) => Ok((
-            reread::<engagement_meeting::Entity>(ctx, id)
-                .await?
-                .map(EngagementMeeting),
-            None,
-        )),
-        Outcome::Refused(error) => Ok((None, Some(error))),
-    }
+) -> Result<Parts<EngagementMeeting>> {
+    answer::<engagement_meeting::Entity, _>(ctx, result, |model| model.id, EngagementMeeting).await
 }
 
 async fn intervention(
     ctx: &Context<'_>,
     result: Result<intervention::Model, ChangeError>,
-) -> Result<(Option<Intervention>, Option<UserError>)> {
-    match outcome(result, |model| model.id)? {
-        Outcome::Changed(id) => Ok((
-            reread::<intervention::Entity>(ctx, id)
-                .await?
-                .map(Intervention),
-            None,
-        )),
-        Outcome::Refused(error) => Ok((None, Some(error))),
-    }
+) -> Result<Parts<Intervention>> {
+    answer::<intervention::Entity, _>(ctx, result, |model| model.id, Intervention).await
 }
 
-macro_rules! wrap {
-    ($payload:ident, $parts:expr) => {{
-        let (object, error) = $parts;
-        Ok(match error {
-            Some(error) => $payload::refused(error),
-            None => $payload::changed(object),
-        })
-    }};
+/// Runs a step on the engagement meeting `id` names.
+async fn meeting_step(
+    ctx: &Context<'_>,
+    id: &ID,
+    revision: i32,
+    step: engagement::Step<'_>,
+) -> Result<Parts<EngagementMeeting>> {
+    let row = row_id(id, NodeType::EngagementMeeting, "engagement meeting")?;
+    let viewer = context::viewer(ctx)?;
+    let result = engagement::step(context::db(ctx)?, viewer, claim(ctx), row, revision, step).await;
+    meeting(ctx, result).await
+}
+
+/// Runs a step on the intervention `id` names.
+async fn intervention_step(
+    ctx: &Context<'_>,
+    id: &ID,
+    revision: i32,
+    command: Command,
+) -> Result<Parts<Intervention>> {
+    let row = row_id(id, NodeType::Intervention, "intervention")?;
+    let viewer = context::viewer(ctx)?;
+    let result = interventions::step(
+        context::db(ctx)?,
+        viewer,
+        claim(ctx),
+        row,
+        revision,
+        command,
+    )
+    .await;
+    intervention(ctx, result).await
 }
 
 #[Object]
@@ -154,10 +162,7 @@ impl OversightMutations {
             input.notes.as_deref(),
         )
         .await;
-        wrap!(
-            ScheduleEngagementMeetingPayload,
-            meeting(ctx, result).await?
-        )
+        Ok(meeting(ctx, result).await?.into())
     }
 
     /// Records that a scheduled meeting was held.
@@ -167,24 +172,13 @@ impl OversightMutations {
         ctx: &Context<'_>,
         input: RecordEngagementMeetingHeldInput,
     ) -> Result<RecordEngagementMeetingHeldPayload> {
-        let id = row_id(&input.id, NodeType::EngagementMeeting, "engagement meeting")?;
         let step = engagement::Step::RecordHeld {
             on: input.held_on.0,
             notes: input.notes.as_deref(),
         };
-        let result = engagement::step(
-            context::db(ctx)?,
-            context::viewer(ctx)?,
-            claim(ctx),
-            id,
-            input.revision,
-            step,
-        )
-        .await;
-        wrap!(
-            RecordEngagementMeetingHeldPayload,
-            meeting(ctx, result).await?
-        )
+        Ok(meeting_step(ctx, &input.id, input.revision, step)
+            .await?
+            .into())
     }
 
     /// Cancels a scheduled meeting.
@@ -194,20 +188,12 @@ impl OversightMutations {
         ctx: &Context<'_>,
         input: CancelEngagementMeetingInput,
     ) -> Result<CancelEngagementMeetingPayload> {
-        let id = row_id(&input.id, NodeType::EngagementMeeting, "engagement meeting")?;
         let step = engagement::Step::Cancel {
             reason: &input.reason,
         };
-        let result = engagement::step(
-            context::db(ctx)?,
-            context::viewer(ctx)?,
-            claim(ctx),
-            id,
-            input.revision,
-            step,
-        )
-        .await;
-        wrap!(CancelEngagementMeetingPayload, meeting(ctx, result).await?)
+        Ok(meeting_step(ctx, &input.id, input.revision, step)
+            .await?
+            .into())
     }
 
     /// Proposes an intervention of the caller's body (DfE or NHS England). Only the
@@ -228,7 +214,7 @@ impl OversightMutations {
             input.proposed_on.map(|date| date.0),
         )
         .await;
-        wrap!(ProposeInterventionPayload, intervention(ctx, result).await?)
+        Ok(intervention(ctx, result).await?.into())
     }
 
     /// Announces a proposed intervention: it is public from now on.
@@ -238,23 +224,12 @@ impl OversightMutations {
         ctx: &Context<'_>,
         input: AnnounceInterventionInput,
     ) -> Result<AnnounceInterventionPayload> {
-        let id = row_id(&input.id, NodeType::Intervention, "intervention")?;
         let command = Command::Announce {
             on: input.announced_on.0,
         };
-        let result = interventions::step(
-            context::db(ctx)?,
-            context::viewer(ctx)?,
-            claim(ctx),
-            id,
-            input.revision,
-            command,
-        )
-        .await;
-        wrap!(
-            AnnounceInterventionPayload,
-            intervention(ctx, result).await?
-        )
+        Ok(intervention_step(ctx, &input.id, input.revision, command)
+            .await?
+            .into())
     }
 
     /// Ends an announced intervention.
@@ -264,19 +239,11 @@ impl OversightMutations {
         ctx: &Context<'_>,
         input: EndInterventionInput,
     ) -> Result<EndInterventionPayload> {
-        let id = row_id(&input.id, NodeType::Intervention, "intervention")?;
         let command = Command::End {
             on: input.ended_on.0,
         };
-        let result = interventions::step(
-            context::db(ctx)?,
-            context::viewer(ctx)?,
-            claim(ctx),
-            id,
-            input.revision,
-            command,
-        )
-        .await;
-        wrap!(EndInterventionPayload, intervention(ctx, result).await?)
+        Ok(intervention_step(ctx, &input.id, input.revision, command)
+            .await?
+            .into())
     }
 }

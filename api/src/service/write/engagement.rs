@@ -44,8 +44,13 @@ pub async fn schedule(
     notes: Option<&str>,
 ) -> Result<engagement_meeting::Model, ChangeError> {
     let change = Change::begin(db, viewer, claim).await?;
-    let area_id = change.area("input.areaCode", area_code).await?;
-    change.authorize(Action::ManageEngagementMeetings, Some(area_id))?;
+    let area_id = change
+        .authorized_area(
+            "input.areaCode",
+            area_code,
+            Action::ManageEngagementMeetings,
+        )
+        .await?;
     let notes = rejection::optional_text("input.notes", notes)?;
     let meeting = Meeting::schedule(scheduled_for, notes, change.today())?;
     let created = engagement_meeting::ActiveModel {
@@ -91,9 +96,9 @@ pub async fn step(
     step: Step<'_>,
 ) -> Result<engagement_meeting::Model, ChangeError> {
     let change = Change::begin(db, viewer, claim).await?;
-    let before = change.load::<engagement_meeting::Entity>(id).await?;
-    change.authorize(Action::ManageEngagementMeetings, Some(before.area_id))?;
-    rejection::revision(revision, before.revision)?;
+    let before = change
+        .target::<engagement_meeting::Entity>(id, revision, |_| Action::ManageEngagementMeetings)
+        .await?;
     let (operation, command) = match step {
         Step::RecordHeld { on, notes } => (
             "recordEngagementMeetingHeld",

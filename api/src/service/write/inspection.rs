@@ -301,8 +301,13 @@ pub async fn schedule(
     input: NewInspection,
 ) -> Result<inspection::Model, ChangeError> {
     let change = Change::begin(db, viewer, claim).await?;
-    let area_id = change.area("input.areaCode", &input.area_code).await?;
-    change.authorize(Action::ManageInspections, Some(area_id))?;
+    let area_id = change
+        .authorized_area(
+            "input.areaCode",
+            &input.area_code,
+            Action::ManageInspections,
+        )
+        .await?;
     lifecycle::check_schedule(
         input.framework,
         input.kind,
@@ -362,9 +367,9 @@ pub async fn step(
     step: Step,
 ) -> Result<inspection::Model, ChangeError> {
     let change = Change::begin(db, viewer, claim).await?;
-    let before = change.load::<inspection::Entity>(id).await?;
-    change.authorize(Action::ManageInspections, Some(before.area_id))?;
-    rejection::revision(revision, before.revision)?;
+    let before = change
+        .target::<inspection::Entity>(id, revision, |_| Action::ManageInspections)
+        .await?;
     let operation = step.operation();
     let concerns = step.concerns();
     let current = state(&before);
@@ -414,8 +419,13 @@ pub async fn import(
     input: HistoricalInspection,
 ) -> Result<inspection::Model, ChangeError> {
     let change = Change::begin(db, viewer, claim).await?;
-    let area_id = change.area("input.areaCode", &input.area_code).await?;
-    change.authorize(Action::ManageInspections, Some(area_id))?;
+    let area_id = change
+        .authorized_area(
+            "input.areaCode",
+            &input.area_code,
+            Action::ManageInspections,
+        )
+        .await?;
     let finding = input.finding.finding(input.framework, input.kind)?;
     let findings = Findings::new(finding, input.recommendations)?;
     lifecycle::check_imported_dates(input.framework, input.dates, change.today())?;

@@ -13,7 +13,6 @@ use crate::{
         intervention::{Command, Intervention},
         rejection,
     },
-    error::AppError,
     policy::{Action, Viewer},
     service::{
         change::{Change, ChangeError, Changes, Event, ObjectKind, Recorded, date, enum_value},
@@ -54,13 +53,14 @@ pub async fn propose(
     proposed_on: Option<NaiveDate>,
 ) -> Result<intervention::Model, ChangeError> {
     let change = Change::begin(db, viewer, claim).await?;
-    let area_id = change.area("input.areaCode", area_code).await?;
+    // The caller proposes for its own body; the policy refuses anyone who is neither.
     let body = match change.caller().role {
         Role::NhsEngland => InterventionBody::NhsEngland,
-        Role::Dfe => InterventionBody::Dfe,
-        _ => return Err(AppError::Forbidden.into()),
+        _ => InterventionBody::Dfe,
     };
-    change.authorize(action_for(body), Some(area_id))?;
+    let area_id = change
+        .authorized_area("input.areaCode", area_code, action_for(body))
+        .await?;
     let summary = rejection::text("input.summary", summary)?;
     let proposed = Intervention::propose(
         body,
@@ -102,9 +102,9 @@ pub async fn step(
     command: Command,
 ) -> Result<intervention::Model, ChangeError> {
     let change = Change::begin(db, viewer, claim).await?;
-    let before = change.load::<intervention::Entity>(id).await?;
-    change.authorize(action_for(before.body), Some(before.area_id))?;
-    rejection::revision(revision, before.revision)?;
+    let before = change
+        .target::<intervention::Entity>(id, revision, |target| action_for(target.body))
+        .await?;
     let current = Intervention {
         body: before.body,
         kind: before.kind,
