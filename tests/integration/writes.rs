@@ -683,3 +683,37 @@ async fn a_key_applies_to_one_operation_not_a_batch() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
 }
+
+#[tokio::test]
+async fn a_later_mutation_of_the_same_document_reads_what_the_earlier_one_changed() {
+    let app = TestApp::spawn().await;
+    let body = call(
+        &app,
+        &ofsted(),
+        "scheduleInspection",
+        json!({ "areaCode": AREA, "framework": "FRAMEWORK_2023", "kind": "FULL",
+                "plannedStartOn": days_ago(0) }),
+        "inspection { id }",
+    )
+    .await;
+    let id = body["data"]["scheduleInspection"]["inspection"]["id"].clone();
+    let (_, body) = app
+        .post_as(
+            &ofsted(),
+            "mutation($id: ID!, $today: Date!) {
+               first: notifyArea(input: { id: $id, revision: 1, notifiedOn: $today }) {
+                 inspection { area { inspections { status } } } }
+               second: startOnSite(input: { id: $id, revision: 2, onSiteStartOn: $today }) {
+                 inspection { area { inspections { status } } } } }",
+            json!({ "id": id, "today": days_ago(0) }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["first"]["inspection"]["area"]["inspections"][0]["status"],
+        "NOTIFIED"
+    );
+    assert_eq!(
+        body["data"]["second"]["inspection"]["area"]["inspections"][0]["status"], "ON_SITE",
+        "{body}"
+    );
+}

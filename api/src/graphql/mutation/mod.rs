@@ -92,6 +92,9 @@ where
     E: Scoped,
     E::Model: Sync,
 {
+    // A change makes what this request's loader has cached stale: a later field of the same
+    // document (another mutation's payload) must read the record as it now stands.
+    context::loader(ctx)?.enable_all_cache(false);
     match result {
         Ok(model) => {
             let id = id_of(&model);
