@@ -252,6 +252,9 @@ pub enum StrategicPlanStatus {
     /// Published by the area.
     #[sea_orm(string_value = "published")]
     Published,
+    /// A draft the area withdrew; it is in no list.
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
 }
 
 /// Where a priority action plan is in its life.
@@ -263,9 +266,15 @@ pub enum PriorityActionPlanStatus {
     /// Being written by the area; only its partners see it.
     #[sea_orm(string_value = "draft")]
     Draft,
-    /// Submitted to Ofsted and the CQC, not yet published.
+    /// Submitted to Ofsted and the CQC, for feedback from DfE and NHS England.
     #[sea_orm(string_value = "submitted")]
     Submitted,
+    /// Returned by DfE or NHS England with reasons: the area revises and resubmits it.
+    #[sea_orm(string_value = "returned")]
+    Returned,
+    /// Acknowledged by DfE or NHS England: the area may publish it.
+    #[sea_orm(string_value = "acknowledged")]
+    Acknowledged,
     /// Published by the area.
     #[sea_orm(string_value = "published")]
     Published,

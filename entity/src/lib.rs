@@ -4,6 +4,7 @@
 //! once here, stored as CHECK-constrained text, and derives its GraphQL enum so the database, Rust
 //! and GraphQL vocabularies cannot drift apart.
 
+pub mod action_progress;
 pub mod area;
 pub mod audit_event;
 pub mod engagement_meeting;

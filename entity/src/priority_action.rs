@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::ActionStatus;
+use crate::enums::{ActionStatus, ResponsiblePartner};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "priority_action")]
@@ -19,6 +19,8 @@ pub struct Model {
     pub completed_on: Option<Date>,
     pub progress_note: Option<String>,
     pub revision: i32,
+    /// The partner responsible for the action.
+    pub responsible_partner: Option<ResponsiblePartner>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,10 @@ pub struct Model {
     pub document_url: Option<String>,
     pub is_synthetic: bool,
     pub revision: i32,
+    /// The area's summary of its plan.
+    pub summary: Option<String>,
+    /// Why DfE or NHS England returned the plan, while it is returned.
+    pub return_reasons: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

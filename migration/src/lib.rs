@@ -9,6 +9,7 @@ mod m20261124_000001_create_reference_tables;
 mod m20261124_000002_create_history_tables;
 mod m20261124_000003_create_audit_event;
 mod m20261126_000004_write_side;
+mod m20261126_000005_plans_lifecycle;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_history_tables::Migration),
             Box::new(m20261124_000003_create_audit_event::Migration),
             Box::new(m20261126_000004_write_side::Migration),
+            Box::new(m20261126_000005_plans_lifecycle::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod inspections;
 mod keys;
 mod limits;
 mod metrics;
+mod migrations;
 mod nodes;
 mod outage;
 mod schema_sdl;

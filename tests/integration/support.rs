@@ -158,7 +158,7 @@ pub fn test_config() -> Config {
     }
 }
 
-async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("t_{}", uuid::Uuid::new_v4().simple());

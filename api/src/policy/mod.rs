@@ -156,21 +156,23 @@ pub fn findings(viewer: &Viewer) -> Visibility<InspectionStatus> {
     }
 }
 
-/// A plan is the area's own while in draft.
+/// A plan is the area's own while in draft; a withdrawn draft is nobody's.
 pub fn strategic_plans(viewer: &Viewer) -> Visibility<StrategicPlanStatus> {
     use StrategicPlanStatus::*;
     Visibility::everywhere(vec![Published]).plus_own_areas(viewer, vec![Draft, Published])
 }
 
-/// A submitted plan goes to the inspectorates, and the accountability bodies follow it, before
-/// the area publishes it.
+/// A submitted plan goes to the inspectorates, and DfE and NHS England, who give feedback on
+/// it (return or acknowledge), follow it until the area publishes it. A draft is the area's own.
 pub fn priority_action_plans(viewer: &Viewer) -> Visibility<PriorityActionPlanStatus> {
     use PriorityActionPlanStatus::*;
+    let once_submitted = vec![Submitted, Returned, Acknowledged, Published];
     if viewer.is_inspectorate() || viewer.is_accountability_body() {
-        Visibility::everywhere(vec![Submitted, Published])
+        Visibility::everywhere(once_submitted)
     } else {
-        Visibility::everywhere(vec![Published])
-            .plus_own_areas(viewer, vec![Draft, Submitted, Published])
+        let mut own = vec![Draft];
+        own.extend(once_submitted);
+        Visibility::everywhere(vec![Published]).plus_own_areas(viewer, own)
     }
 }
 
@@ -234,8 +236,9 @@ pub enum Action {
     ManageInspections,
     /// Schedule and record engagement meetings.
     ManageEngagementMeetings,
-    /// Acknowledge a submitted priority action plan.
-    AcknowledgePriorityActionPlan,
+    /// Give feedback on a submitted priority action plan: return it or acknowledge it. DfE and
+    /// regional NHS England give it, not the inspectorates (area SEND handbook, June 2025).
+    ReviewPriorityActionPlan,
     /// Make DfE interventions.
     ManageDfeInterventions,
     /// Make NHS England interventions.
@@ -272,12 +275,14 @@ pub fn authorize(viewer: &Viewer, action: Action, area_id: Option<i32>) -> Resul
     use Role::*;
     let allowed = caller.can_write
         && match (caller.role, action) {
+            (Ofsted | Cqc, ManageInspections | ManageEngagementMeetings) => true,
+            (Dfe, ManageDfeInterventions | ManageLocalAuthorities | ReviewPriorityActionPlan) => {
+                true
+            }
             (
-                Ofsted | Cqc,
-                ManageInspections | ManageEngagementMeetings | AcknowledgePriorityActionPlan,
+                NhsEngland,
+                ManageNhsInterventions | ManageIntegratedCareBoards | ReviewPriorityActionPlan,
             ) => true,
-            (Dfe, ManageDfeInterventions | ManageLocalAuthorities) => true,
-            (NhsEngland, ManageNhsInterventions | ManageIntegratedCareBoards) => true,
             (LocalPartner, WriteStrategicPlan | WritePriorityActionPlan | RecordActionProgress) => {
                 area_id.is_some_and(|area| caller.area_ids.contains(&area))
             }

@@ -42,7 +42,7 @@ struct Row {
     /// audit events by: Ofsted in area 1, DfE nationally, a local partner in area 1, NHS England
     /// in area 2
     audit: &'static str,
-    /// inspections, meetings, acknowledge PAP, DfE interventions, NHS interventions,
+    /// inspections, meetings, review PAP, DfE interventions, NHS interventions,
     /// LA reference data, ICB reference data, strategic plan, PAP, action progress
     actions: &'static str,
 }
@@ -56,11 +56,11 @@ fn matrix() -> Vec<Row> {
     vec![
         //   caller                                              insp       find   sp    pap    meet  int   audit   actions
         row("public", Viewer::Public,                            ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "....", "UUUUUUUUUU"),
-        row("ofsted", caller(Ofsted, &[], true),                 "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYYFFFFFFF"),
-        row("cqc", caller(Cqc, &[], true),                       "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYYFFFFFFF"),
+        row("ofsted", caller(Ofsted, &[], true),                 "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYFFFFFFFF"),
+        row("cqc", caller(Cqc, &[], true),                       "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYFFFFFFFF"),
         row("ofsted, read only", caller(Ofsted, &[], false),     "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "FFFFFFFFFF"),
-        row("dfe", caller(Dfe, &[], true),                       ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", ".Y..", "FFFYFYFFFF"),
-        row("nhs england", caller(NhsEngland, &[], true),        ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", "...Y", "FFFFYFYFFF"),
+        row("dfe", caller(Dfe, &[], true),                       ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", ".Y..", "FFYYFYFFFF"),
+        row("nhs england", caller(NhsEngland, &[], true),        ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", "...Y", "FFYFYFYFFF"),
         row("LA partner, own area", caller(LocalPartner, &[AREA], true),
                                                                  ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.Y.", "FFFFFFFYYY"),
         row("LA partner, read only", caller(LocalPartner, &[AREA], false),
@@ -93,7 +93,7 @@ fn every_cell_of_the_matrix_holds() {
     let actions = [
         ManageInspections,
         ManageEngagementMeetings,
-        AcknowledgePriorityActionPlan,
+        ReviewPriorityActionPlan,
         ManageDfeInterventions,
         ManageNhsInterventions,
         ManageLocalAuthorities,

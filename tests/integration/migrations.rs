@@ -1,0 +1,151 @@
+//! Migrating a database that already holds data: the plans' tables are rebuilt on SQLite (and
+//! altered on PostgreSQL) without losing a row or a reference.
+
+use chrono::{TimeZone, Utc};
+use entity::{priority_action, priority_action_plan, strategic_plan};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Value,
+    sea_query::{Alias, Query},
+};
+
+use crate::support::fresh_database;
+
+/// Inserts a row as the schema of the day has it; returns its id.
+async fn insert(db: &DatabaseConnection, table: &str, row: Vec<(&str, Value)>) -> i32 {
+    let (columns, values): (Vec<_>, Vec<_>) = row.into_iter().unzip();
+    let mut statement = Query::insert();
+    statement
+        .into_table(Alias::new(table))
+        .columns(columns.into_iter().map(Alias::new))
+        .values_panic(values.into_iter().map(Into::into))
+        .returning_col(Alias::new("id"));
+    let result = db.query_one(&statement).await.unwrap().unwrap();
+    result.try_get("", "id").unwrap()
+}
+
+#[tokio::test]
+async fn the_plans_survive_the_migration_that_widens_their_states() {
+    let (db, _dir) = fresh_database().await;
+    Migrator::up(&db, Some(4)).await.unwrap();
+    let stamp = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let la = insert(
+        &db,
+        "local_authority",
+        vec![
+            ("ons_code", "E06000001".into()),
+            ("name", "Hartlepool".into()),
+            ("region", "north_east".into()),
+            ("la_type", "unitary".into()),
+        ],
+    )
+    .await;
+    let area = insert(&db, "area", vec![("local_authority_id", la.into())]).await;
+    let inspection = insert(
+        &db,
+        "inspection",
+        vec![
+            ("area_id", area.into()),
+            ("framework", "2023".into()),
+            ("kind", "full".into()),
+            ("status", "published".into()),
+            ("outcome", "3".into()),
+            ("is_synthetic", false.into()),
+            ("created_at", stamp.into()),
+            ("updated_at", stamp.into()),
+        ],
+    )
+    .await;
+    let plan = insert(
+        &db,
+        "priority_action_plan",
+        vec![
+            ("area_id", area.into()),
+            ("inspection_id", inspection.into()),
+            ("status", "submitted".into()),
+            ("is_synthetic", false.into()),
+            ("created_at", stamp.into()),
+            ("updated_at", stamp.into()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "priority_action",
+        vec![
+            ("priority_action_plan_id", plan.into()),
+            ("position", 1.into()),
+            ("description", "Cut waits".into()),
+            ("status", "in_progress".into()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "strategic_plan",
+        vec![
+            ("area_id", area.into()),
+            ("version", 1.into()),
+            ("title", "SEND strategy".into()),
+            ("status", "published".into()),
+            ("is_synthetic", false.into()),
+            ("created_at", stamp.into()),
+            ("updated_at", stamp.into()),
+        ],
+    )
+    .await;
+
+    Migrator::up(&db, None).await.unwrap();
+
+    let plans = priority_action_plan::Entity::find().all(&db).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!((plans[0].id, plans[0].revision), (plan, 1));
+    let actions = priority_action::Entity::find().all(&db).await.unwrap();
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0].priority_action_plan_id, plan);
+    assert_eq!(strategic_plan::Entity::find().count(&db).await.unwrap(), 1);
+    // The new states are allowed, an unknown one still is not, and the plan's actions still
+    // belong to it: deleting the plan takes them with it.
+    let returned = insert(
+        &db,
+        "priority_action_plan",
+        vec![
+            ("area_id", area.into()),
+            (
+                "inspection_id",
+                insert(
+                    &db,
+                    "inspection",
+                    vec![
+                        ("area_id", area.into()),
+                        ("framework", "2023".into()),
+                        ("kind", "full".into()),
+                        ("status", "published".into()),
+                        ("is_synthetic", false.into()),
+                        ("created_at", stamp.into()),
+                        ("updated_at", stamp.into()),
+                    ],
+                )
+                .await
+                .into(),
+            ),
+            ("status", "returned".into()),
+            ("is_synthetic", false.into()),
+            ("created_at", stamp.into()),
+            ("updated_at", stamp.into()),
+        ],
+    )
+    .await;
+    assert!(returned > plan);
+    let bogus = db
+        .execute_unprepared(&format!(
+            "UPDATE priority_action_plan SET status = 'bogus' WHERE id = {plan}"
+        ))
+        .await;
+    assert!(bogus.is_err(), "the CHECK constraint holds");
+    priority_action_plan::Entity::delete_by_id(plan)
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(priority_action::Entity::find().count(&db).await.unwrap(), 0);
+}
