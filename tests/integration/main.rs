@@ -14,6 +14,7 @@ mod metrics;
 mod migrations;
 mod nodes;
 mod outage;
+mod plans_write;
 mod schema_sdl;
 mod statements;
 mod support;

@@ -23,8 +23,10 @@ pub const MAX_RECOMMENDATIONS_PER_INSPECTION: usize = crate::domain::rejection::
 pub const MAX_STRATEGIC_PLANS_PER_AREA: usize = 20;
 /// Priority action plans of one area (one per outcome-3 inspection).
 pub const MAX_PRIORITY_ACTION_PLANS_PER_AREA: usize = 8;
-/// Actions of one priority action plan.
-pub const MAX_ACTIONS_PER_PLAN: usize = 30;
+/// Actions of one priority action plan: as many as `addPriorityAction` allows.
+pub const MAX_ACTIONS_PER_PLAN: usize = crate::domain::plans::MAX_ACTIONS_PER_PLAN;
+/// Recorded progress steps of one action.
+pub const MAX_PROGRESS_PER_ACTION: usize = crate::domain::plans::MAX_PROGRESS_PER_ACTION;
 /// Engagement meetings of one area (about one a year).
 pub const MAX_ENGAGEMENT_MEETINGS_PER_AREA: usize = 20;
 /// DfE and NHS England interventions in one area.

@@ -10,7 +10,7 @@ use async_graphql::EnumType;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     area, audit_event, engagement_meeting, inspection, intervention, local_authority,
-    priority_action_plan, strategic_plan,
+    priority_action, priority_action_plan, strategic_plan,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -62,16 +62,18 @@ pub enum ObjectKind {
     EngagementMeeting,
     Intervention,
     PriorityActionPlan,
+    PriorityAction,
     StrategicPlan,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 6] = [
+    pub const ALL: [ObjectKind; 7] = [
         ObjectKind::Inspection,
         ObjectKind::Report,
         ObjectKind::EngagementMeeting,
         ObjectKind::Intervention,
         ObjectKind::PriorityActionPlan,
+        ObjectKind::PriorityAction,
         ObjectKind::StrategicPlan,
     ];
 
@@ -82,6 +84,7 @@ impl ObjectKind {
             ObjectKind::EngagementMeeting => "engagement_meeting",
             ObjectKind::Intervention => "intervention",
             ObjectKind::PriorityActionPlan => "priority_action_plan",
+            ObjectKind::PriorityAction => "priority_action",
             ObjectKind::StrategicPlan => "strategic_plan",
         }
     }
@@ -92,6 +95,7 @@ impl ObjectKind {
             ObjectKind::EngagementMeeting => NodeType::EngagementMeeting,
             ObjectKind::Intervention => NodeType::Intervention,
             ObjectKind::PriorityActionPlan => NodeType::PriorityActionPlan,
+            ObjectKind::PriorityAction => NodeType::PriorityAction,
             ObjectKind::StrategicPlan => NodeType::StrategicPlan,
         }
     }
@@ -187,6 +191,10 @@ pub trait Revisioned: Scoped {
     fn id_column() -> Self::Column;
     fn revision_column() -> Self::Column;
     fn revision_of(model: &Self::Model) -> i32;
+}
+
+/// A record that belongs to one area, whose policy decisions are made there.
+pub trait InArea: Revisioned {
     fn area_of(model: &Self::Model) -> i32;
 }
 
@@ -203,6 +211,13 @@ macro_rules! revisioned {
             fn revision_of(model: &Self::Model) -> i32 {
                 model.revision
             }
+        }
+    )*};
+}
+
+macro_rules! in_area {
+    ($($module:ident),* $(,)?) => {$(
+        impl InArea for $module::Entity {
             fn area_of(model: &Self::Model) -> i32 {
                 model.area_id
             }
@@ -215,7 +230,16 @@ revisioned!(
     engagement_meeting => "engagement meeting",
     intervention => "intervention",
     priority_action_plan => "priority action plan",
+    priority_action => "priority action",
     strategic_plan => "strategic plan",
+);
+
+in_area!(
+    inspection,
+    engagement_meeting,
+    intervention,
+    priority_action_plan,
+    strategic_plan
 );
 
 /// A change in progress: a transaction, the caller, and the instant the change is made at.
@@ -309,7 +333,7 @@ impl<'a> Change<'a> {
     /// The target of a change to an existing object, in the order the path requires: loaded
     /// through the viewer's read scope (hidden is not found), then the policy's decision on
     /// `action` in the target's area, then the revision the caller read.
-    pub async fn target<E: Revisioned>(
+    pub async fn target<E: InArea>(
         &self,
         id: i32,
         read_revision: i32,

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    engagement_meeting, inspection, intervention, partnership_membership, priority_action,
-    priority_action_plan, recommendation, strategic_plan,
+    action_progress, engagement_meeting, inspection, intervention, partnership_membership,
+    priority_action, priority_action_plan, recommendation, strategic_plan,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, PrimaryKeyToColumn, QueryFilter,
@@ -44,6 +44,7 @@ child!(priority_action, PriorityActionPlanId, Position);
 child!(engagement_meeting, AreaId, ScheduledFor);
 child!(intervention, AreaId, Id);
 child!(partnership_membership, AreaId, ValidFrom);
+child!(action_progress, PriorityActionId, Id);
 
 fn int_of(value: Value) -> Option<i32> {
     match value {

@@ -4,9 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::InspectionStatus;
 use entity::{
-    area, audit_event, engagement_meeting, inspection, integrated_care_board, intervention,
-    local_authority, partnership_membership, priority_action, priority_action_plan, recommendation,
-    strategic_plan,
+    action_progress, area, audit_event, engagement_meeting, inspection, integrated_care_board,
+    intervention, local_authority, partnership_membership, priority_action, priority_action_plan,
+    recommendation, strategic_plan,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, IdenStatic, Iterable, QueryFilter, QuerySelect,
@@ -252,6 +252,17 @@ impl Scoped for priority_action_plan::Entity {
     }
 }
 
+/// A step of progress is as visible as its action.
+impl Scoped for action_progress::Entity {
+    fn read_condition(viewer: &Viewer) -> Condition {
+        let actions = visible::<priority_action::Entity>(viewer)
+            .select_only()
+            .column(priority_action::Column::Id)
+            .into_query();
+        Condition::all().add(action_progress::Column::PriorityActionId.in_subquery(actions))
+    }
+}
+
 /// An action is as visible as its plan.
 impl Scoped for priority_action::Entity {
     fn read_condition(viewer: &Viewer) -> Condition {
@@ -319,6 +330,9 @@ fn event_object_condition(viewer: &Viewer) -> Condition {
             }
             ObjectKind::PriorityActionPlan => {
                 ids::<priority_action_plan::Entity>(viewer, priority_action_plan::Column::Id)
+            }
+            ObjectKind::PriorityAction => {
+                ids::<priority_action::Entity>(viewer, priority_action::Column::Id)
             }
             ObjectKind::StrategicPlan => {
                 ids::<strategic_plan::Entity>(viewer, strategic_plan::Column::Id)

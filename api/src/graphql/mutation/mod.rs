@@ -9,6 +9,7 @@
 
 mod inspection;
 mod oversight;
+mod plans;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use crate::{
 pub struct Mutation(
     inspection::InspectionMutations,
     oversight::OversightMutations,
+    plans::PlanMutations,
 );
 
 /// Why a change was refused.
@@ -75,8 +77,8 @@ impl From<Rejection> for UserError {
 
 /// What a mutation's payload holds: the changed object, or why it was refused.
 pub(super) struct Parts<O> {
-    object: Option<O>,
-    error: Option<UserError>,
+    pub(super) object: Option<O>,
+    pub(super) error: Option<UserError>,
 }
 
 /// Sorts a service result into a payload's parts, or a top-level error. The changed object is

@@ -2,8 +2,10 @@
 
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
 use entity::{
-    enums::{ActionStatus, PriorityActionPlanStatus, StrategicPlanStatus},
+    action_progress,
+    enums::{ActionStatus, PriorityActionPlanStatus, ResponsiblePartner, StrategicPlanStatus},
     inspection, priority_action, priority_action_plan, recommendation, strategic_plan,
 };
 
@@ -129,6 +131,16 @@ impl PriorityActionPlan {
         self.0.revision
     }
 
+    /// The area's summary of its plan.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    /// Why DfE or NHS England returned the plan, while it is returned for revision.
+    async fn return_reasons(&self) -> Option<&str> {
+        self.0.return_reasons.as_deref()
+    }
+
     /// The plan's actions, in plan order.
     #[graphql(complexity = "cost::list(cost::MAX_ACTIONS_PER_PLAN, child_complexity)")]
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<PriorityAction>> {
@@ -201,5 +213,58 @@ impl PriorityAction {
     /// The area's latest note on progress.
     async fn progress_note(&self) -> Option<&str> {
         self.0.progress_note.as_deref()
+    }
+
+    /// The partner responsible for it.
+    async fn responsible_partner(&self) -> Option<ResponsiblePartner> {
+        self.0.responsible_partner
+    }
+
+    /// 1 when added, one more on every change: name it when changing the action.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+
+    /// Every recorded status, note, date and author, oldest first.
+    #[graphql(complexity = "cost::list(cost::MAX_PROGRESS_PER_ACTION, child_complexity)")]
+    async fn progress_history(&self, ctx: &Context<'_>) -> Result<Vec<ActionProgress>> {
+        let rows = children::<action_progress::Entity>(ctx, self.0.id).await?;
+        Ok(rows.iter().cloned().map(ActionProgress).collect())
+    }
+}
+
+/// One recorded step of progress on an action.
+pub struct ActionProgress(pub action_progress::Model);
+
+#[Object]
+impl ActionProgress {
+    /// The status recorded.
+    async fn status(&self) -> ActionStatus {
+        self.0.status
+    }
+
+    /// The note recorded with it.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// When the action was completed, for a completed status.
+    async fn completed_on(&self) -> Option<Date> {
+        date(self.0.completed_on)
+    }
+
+    /// When it was recorded.
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
+
+    /// The subject of the token that recorded it.
+    async fn recorded_by(&self) -> &str {
+        &self.0.actor_subject
+    }
+
+    /// The recording partner's organisation (LA or ICB ONS code).
+    async fn organisation(&self) -> Option<&str> {
+        self.0.actor_organisation.as_deref()
     }
 }

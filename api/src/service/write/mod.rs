@@ -5,3 +5,4 @@
 pub mod engagement;
 pub mod inspection;
 pub mod intervention;
+pub mod plans;
