@@ -365,6 +365,16 @@ pub enum InterventionStatus {
     Ended,
 }
 
+/// What kind of body a succession concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SuccessionKind {
+    #[sea_orm(string_value = "local_authority")]
+    LocalAuthority,
+    #[sea_orm(string_value = "integrated_care_board")]
+    IntegratedCareBoard,
+}
+
 /// A signed-in caller's role, from its token; recorded with each audited change.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,

@@ -17,6 +17,10 @@ pub struct Model {
     pub ods_code: String,
     pub name: String,
     pub nhs_region: NhsRegion,
+    /// The day it was established; `None` if before the records begin (1 July 2022).
+    pub valid_from: Option<Date>,
+    /// The day it was abolished (exclusive); `None` while it exists.
+    pub valid_to: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

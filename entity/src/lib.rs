@@ -20,3 +20,4 @@ pub mod priority_action;
 pub mod priority_action_plan;
 pub mod recommendation;
 pub mod strategic_plan;
+pub mod succession;

@@ -15,6 +15,10 @@ pub struct Model {
     pub name: String,
     pub region: Region,
     pub la_type: LocalAuthorityType,
+    /// The day it came into existence; `None` if before the records begin.
+    pub valid_from: Option<Date>,
+    /// The day it ceased to exist (exclusive); `None` while it exists.
+    pub valid_to: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

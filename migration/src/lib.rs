@@ -10,6 +10,7 @@ mod m20261124_000002_create_history_tables;
 mod m20261124_000003_create_audit_event;
 mod m20261126_000004_write_side;
 mod m20261126_000005_plans_lifecycle;
+mod m20261126_000006_dated_map;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_audit_event::Migration),
             Box::new(m20261126_000004_write_side::Migration),
             Box::new(m20261126_000005_plans_lifecycle::Migration),
+            Box::new(m20261126_000006_dated_map::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod http;
 mod inspections;
 mod keys;
 mod limits;
+mod map_write;
 mod metrics;
 mod migrations;
 mod nodes;

@@ -59,6 +59,7 @@ async fn add_areas_with_history(db: &DatabaseConnection, count: i32) {
         name: Set(format!("Test area {code}")),
         region: Set(Region::London),
         la_type: Set(LocalAuthorityType::Unitary),
+        ..Default::default()
     });
     local_authority::Entity::insert_many(las)
         .exec(db)

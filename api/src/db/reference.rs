@@ -16,6 +16,8 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::domain::map::ICBS_ESTABLISHED;
+
 const LOCAL_AUTHORITIES: &str = include_str!("../../data/local_authorities.csv");
 const ICBS: &str = include_str!("../../data/icbs.csv");
 const LA_ICB_LOOKUP: &str = include_str!("../../data/la_icb_lookup.csv");
@@ -24,9 +26,6 @@ const LA_CODE_CHANGES: &str = include_str!("../../data/la_code_changes.csv");
 /// Part 3 of the Children and Families Act 2014, which made SEND a duty of the local area,
 /// came into force on 1 September 2014: the start of every partnership we have no later date for.
 const SEND_REFORMS_IN_FORCE: NaiveDate = date(2014, 9, 1);
-/// ICBs took over from clinical commissioning groups on 1 July 2022.
-const ICBS_ESTABLISHED: NaiveDate = date(2022, 7, 1);
-
 const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
     match NaiveDate::from_ymd_opt(year, month, day) {
         Some(date) => date,
@@ -81,6 +80,7 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
                 name: Set(row.name.clone()),
                 region: Set(region(&row.region)?),
                 la_type: Set(la_type(&row.la_type)?),
+                ..Default::default()
             })
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
@@ -104,6 +104,8 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
                 ods_code: Set(row.ods_code.clone()),
                 name: Set(row.name.clone()),
                 nhs_region: Set(nhs_region(&row.region)?),
+                valid_from: Set(Some(ICBS_ESTABLISHED)),
+                ..Default::default()
             })
         })
         .collect::<Result<Vec<_>, DbErr>>()?;

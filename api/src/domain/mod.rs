@@ -7,6 +7,7 @@ pub mod codes;
 pub mod engagement;
 pub mod inspection;
 pub mod intervention;
+pub mod map;
 pub mod plans;
 pub mod rejection;
 pub mod schedule;

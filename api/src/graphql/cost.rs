@@ -15,6 +15,8 @@ pub const MAX_ICBS_PER_AREA: usize = 4;
 pub const MAX_AREAS_PER_ICB: usize = 24;
 /// Memberships of one partnership over its history.
 pub const MAX_MEMBERSHIPS_PER_AREA: usize = 12;
+/// Bodies that succeed one council or ICB (a county split in two, or a merger's one board).
+pub const MAX_SUCCESSORS: usize = 4;
 /// Inspections of one area, under both frameworks, since 2016.
 pub const MAX_INSPECTIONS_PER_AREA: usize = 20;
 /// Recommendations of one report: as many as `recordFindings` accepts.

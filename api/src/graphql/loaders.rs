@@ -2,11 +2,16 @@
 //! one query per relation, not N. A loader is built for one viewer and one request, so what it
 //! caches is that viewer's view and dies with the request.
 
-use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    hash::Hash,
+    marker::PhantomData,
+    sync::Arc,
+};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::NaiveDate;
-use entity::integrated_care_board;
+use entity::{enums::SuccessionKind, integrated_care_board};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -27,14 +32,13 @@ const MAX_BATCH: usize = 10_000;
 pub struct Loaders {
     db: DatabaseConnection,
     viewer: Viewer,
-    today: NaiveDate,
 }
 
 pub type RequestLoader = DataLoader<Loaders, HashMapCache>;
 
-pub fn request_loader(db: DatabaseConnection, viewer: Viewer, today: NaiveDate) -> RequestLoader {
+pub fn request_loader(db: DatabaseConnection, viewer: Viewer) -> RequestLoader {
     DataLoader::with_cache(
-        Loaders { db, viewer, today },
+        Loaders { db, viewer },
         // Batches load in tasks of their own; they stay in the span of the request that
         // started them, so their logs and traces carry its request id.
         |batch| tokio::spawn(tracing::Instrument::in_current_span(batch)),
@@ -176,31 +180,42 @@ impl Loader<AreaOfLocalAuthority> for Loaders {
     }
 }
 
-/// The ICBs serving an area today, by area id.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct CurrentIcbsOf(pub i32);
+/// Keys grouped by the date they ask about: a request asks about one date, or a few.
+fn by_date<K>(keys: &[K], key: impl Fn(&K) -> (i32, NaiveDate)) -> BTreeMap<NaiveDate, Vec<i32>> {
+    let mut grouped: BTreeMap<NaiveDate, Vec<i32>> = BTreeMap::new();
+    for (id, on) in keys.iter().map(key) {
+        grouped.entry(on).or_default().push(id);
+    }
+    grouped
+}
 
-impl Loader<CurrentIcbsOf> for Loaders {
+/// The ICBs serving an area on a date, by area id.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct IcbsOf(pub i32, pub NaiveDate);
+
+impl Loader<IcbsOf> for Loaders {
     type Value = Vec<integrated_care_board::Model>;
     type Error = AppError;
 
     async fn load(
         &self,
-        keys: &[CurrentIcbsOf],
-    ) -> Result<HashMap<CurrentIcbsOf, Vec<integrated_care_board::Model>>, AppError> {
-        let area_ids = ids(keys, |k| k.0);
-        let mut icbs =
-            reference::current_icbs_of_areas(&self.viewer, &self.db, &area_ids, self.today).await?;
-        Ok(area_ids
-            .into_iter()
-            .map(|id| (CurrentIcbsOf(id), icbs.remove(&id).unwrap_or_default()))
-            .collect())
+        keys: &[IcbsOf],
+    ) -> Result<HashMap<IcbsOf, Vec<integrated_care_board::Model>>, AppError> {
+        let mut loaded = HashMap::new();
+        for (on, area_ids) in by_date(keys, |k| (k.0, k.1)) {
+            let mut icbs =
+                reference::current_icbs_of_areas(&self.viewer, &self.db, &area_ids, on).await?;
+            for id in area_ids {
+                loaded.insert(IcbsOf(id, on), icbs.remove(&id).unwrap_or_default());
+            }
+        }
+        Ok(loaded)
     }
 }
 
-/// The areas an ICB serves today, by ICB id.
+/// The areas an ICB serves on a date, by ICB id.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct AreasServedBy(pub i32);
+pub struct AreasServedBy(pub i32, pub NaiveDate);
 
 impl Loader<AreasServedBy> for Loaders {
     type Value = Vec<Arc<AreaRecord>>;
@@ -210,15 +225,43 @@ impl Loader<AreasServedBy> for Loaders {
         &self,
         keys: &[AreasServedBy],
     ) -> Result<HashMap<AreasServedBy, Vec<Arc<AreaRecord>>>, AppError> {
-        let icb_ids = ids(keys, |k| k.0);
-        let mut served =
-            area_service::served_by_icbs(&self.viewer, &self.db, &icb_ids, self.today).await?;
-        Ok(icb_ids
-            .into_iter()
-            .map(|id| {
+        let mut loaded = HashMap::new();
+        for (on, icb_ids) in by_date(keys, |k| (k.0, k.1)) {
+            let mut served =
+                area_service::served_by_icbs(&self.viewer, &self.db, &icb_ids, on).await?;
+            for id in icb_ids {
                 let areas = served.remove(&id).unwrap_or_default();
-                (AreasServedBy(id), areas.into_iter().map(Arc::new).collect())
-            })
-            .collect())
+                loaded.insert(
+                    AreasServedBy(id, on),
+                    areas.into_iter().map(Arc::new).collect(),
+                );
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+/// The bodies that succeeded a council or an ICB, by its id.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SuccessorsOf(pub SuccessionKind, pub i32);
+
+impl Loader<SuccessorsOf> for Loaders {
+    type Value = Vec<i32>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[SuccessorsOf],
+    ) -> Result<HashMap<SuccessorsOf, Vec<i32>>, AppError> {
+        let mut loaded: HashMap<SuccessorsOf, Vec<i32>> =
+            keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+        for (kind, predecessor, successor) in
+            reference::successions(&self.db, keys.iter().map(|k| (k.0, k.1))).await?
+        {
+            if let Some(successors) = loaded.get_mut(&SuccessorsOf(kind, predecessor)) {
+                successors.push(successor);
+            }
+        }
+        Ok(loaded)
     }
 }

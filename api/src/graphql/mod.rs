@@ -71,7 +71,7 @@ pub fn for_viewer(
     rate_key: String,
 ) -> Request {
     request
-        .data(request_loader(db.clone(), viewer.clone(), today))
+        .data(request_loader(db.clone(), viewer.clone()))
         .data(RequestScope {
             viewer,
             today,
@@ -87,7 +87,7 @@ pub fn for_connection(
     today: NaiveDate,
     rate_key: String,
 ) -> Data {
-    let loader = request_loader(db.clone(), viewer.clone(), today);
+    let loader = request_loader(db.clone(), viewer.clone());
     loader.enable_all_cache(false);
     let mut data = Data::default();
     data.insert(loader);

@@ -267,7 +267,7 @@ impl Query {
         #[graphql(desc = "Conditions the areas must meet.")] filter: Option<AreaFilter>,
         #[graphql(desc = "The order; by name if omitted.")] order_by: Option<AreaOrder>,
         #[graphql(
-            desc = "The date that `isOverdue` and `NEXT_DUE_BY` are computed for; today if omitted."
+            desc = "The date the list is as of: the areas in existence then, and the date `isOverdue` and `NEXT_DUE_BY` are computed for; today if omitted."
         )]
         as_of: Option<Date>,
     ) -> Result<Connection<String, Area, TotalCount>> {
@@ -333,9 +333,12 @@ impl Query {
         #[graphql(desc = "Returns those after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n.")] last: Option<i32>,
         #[graphql(desc = "Returns those before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The councils in existence on this date; today if omitted.")]
+        as_of: Option<Date>,
     ) -> Result<Connection<String, LocalAuthority, TotalCount>> {
         let request = page_request(first, after, last, before)?;
-        let rows = reference::local_authorities(context::viewer(ctx)?, context::db(ctx)?)
+        let on = as_of.map_or(context::today(ctx)?, |date| date.0);
+        let rows = reference::local_authorities(context::viewer(ctx)?, context::db(ctx)?, on)
             .await
             .extend()?;
         Ok(code_ordered(
@@ -355,9 +358,13 @@ impl Query {
         #[graphql(desc = "Returns those after this cursor.")] after: Option<String>,
         #[graphql(desc = "Returns the last n.")] last: Option<i32>,
         #[graphql(desc = "Returns those before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The boards in existence on this date; today if omitted.")] as_of: Option<
+            Date,
+        >,
     ) -> Result<Connection<String, IntegratedCareBoard, TotalCount>> {
         let request = page_request(first, after, last, before)?;
-        let rows = reference::integrated_care_boards(context::viewer(ctx)?, context::db(ctx)?)
+        let on = as_of.map_or(context::today(ctx)?, |date| date.0);
+        let rows = reference::integrated_care_boards(context::viewer(ctx)?, context::db(ctx)?, on)
             .await
             .extend()?;
         Ok(code_ordered(

@@ -161,7 +161,11 @@ pub async fn list(
         select = select
             .filter(area::Column::Id.in_subquery(reference::areas_served_by(viewer, icb, today)));
     }
-    let mut select = with_local_authority(select);
+    let mut select = with_local_authority(select).filter(reference::exists_on(
+        local_authority::Column::ValidFrom,
+        local_authority::Column::ValidTo,
+        as_of,
+    ));
     if let Some(region) = filter.region {
         select = select.filter(local_authority::Column::Region.eq(region));
     }

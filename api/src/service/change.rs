@@ -64,10 +64,13 @@ pub enum ObjectKind {
     PriorityActionPlan,
     PriorityAction,
     StrategicPlan,
+    /// Reference data, public to every reader of the trail.
+    IntegratedCareBoard,
+    LocalAuthority,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 7] = [
+    pub const ALL: [ObjectKind; 9] = [
         ObjectKind::Inspection,
         ObjectKind::Report,
         ObjectKind::EngagementMeeting,
@@ -75,6 +78,8 @@ impl ObjectKind {
         ObjectKind::PriorityActionPlan,
         ObjectKind::PriorityAction,
         ObjectKind::StrategicPlan,
+        ObjectKind::IntegratedCareBoard,
+        ObjectKind::LocalAuthority,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +91,8 @@ impl ObjectKind {
             ObjectKind::PriorityActionPlan => "priority_action_plan",
             ObjectKind::PriorityAction => "priority_action",
             ObjectKind::StrategicPlan => "strategic_plan",
+            ObjectKind::IntegratedCareBoard => "integrated_care_board",
+            ObjectKind::LocalAuthority => "local_authority",
         }
     }
 
@@ -97,6 +104,8 @@ impl ObjectKind {
             ObjectKind::PriorityActionPlan => NodeType::PriorityActionPlan,
             ObjectKind::PriorityAction => NodeType::PriorityAction,
             ObjectKind::StrategicPlan => NodeType::StrategicPlan,
+            ObjectKind::IntegratedCareBoard => NodeType::IntegratedCareBoard,
+            ObjectKind::LocalAuthority => NodeType::LocalAuthority,
         }
     }
 }
@@ -359,7 +368,7 @@ impl<'a> Change<'a> {
     }
 
     /// The area of the local authority `code`, named in the input field `field`.
-    async fn area(&self, field: &str, code: &str) -> Result<i32, ChangeError> {
+    pub async fn area(&self, field: &str, code: &str) -> Result<i32, ChangeError> {
         let code = LocalAuthorityCode::parse(code)
             .map_err(|error| Rejection::invalid(field, error.to_string()))?;
         let found = area::Entity::find()

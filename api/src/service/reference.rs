@@ -3,10 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::{area, integrated_care_board, local_authority, partnership_membership};
+use entity::{
+    area, enums::SuccessionKind, integrated_care_board, local_authority, partnership_membership,
+    succession,
+};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::SelectStatement,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, sea_query::SelectStatement,
 };
 
 use super::scope::visible;
@@ -20,8 +23,14 @@ use crate::{
 pub async fn local_authorities(
     viewer: &Viewer,
     db: &DatabaseConnection,
+    on: NaiveDate,
 ) -> Result<Vec<local_authority::Model>, AppError> {
     Ok(visible::<local_authority::Entity>(viewer)
+        .filter(exists_on(
+            local_authority::Column::ValidFrom,
+            local_authority::Column::ValidTo,
+            on,
+        ))
         .order_by_asc(local_authority::Column::OnsCode)
         .all(db)
         .await
@@ -32,8 +41,14 @@ pub async fn local_authorities(
 pub async fn integrated_care_boards(
     viewer: &Viewer,
     db: &DatabaseConnection,
+    on: NaiveDate,
 ) -> Result<Vec<integrated_care_board::Model>, AppError> {
     Ok(visible::<integrated_care_board::Entity>(viewer)
+        .filter(exists_on(
+            integrated_care_board::Column::ValidFrom,
+            integrated_care_board::Column::ValidTo,
+            on,
+        ))
         .order_by_asc(integrated_care_board::Column::OnsCode)
         .all(db)
         .await
@@ -141,4 +156,45 @@ pub async fn areas_of_organisation(
         .await
         .map(super::loaded)?;
     Ok(Some(areas.into_iter().map(|area| area.id).collect()))
+}
+
+/// The successions of the given (kind, predecessor id) pairs: (kind, predecessor, successor).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn successions(
+    db: &DatabaseConnection,
+    predecessors: impl Iterator<Item = (SuccessionKind, i32)>,
+) -> Result<Vec<(SuccessionKind, i32, i32)>, AppError> {
+    let mut condition = Condition::any();
+    for (kind, id) in predecessors {
+        condition = condition.add(
+            Condition::all()
+                .add(succession::Column::Kind.eq(kind))
+                .add(succession::Column::PredecessorId.eq(id)),
+        );
+    }
+    let rows = succession::Entity::find()
+        .filter(condition)
+        .order_by_asc(succession::Column::SuccessorId)
+        .all(db)
+        .await
+        .map(super::loaded)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.kind, row.predecessor_id, row.successor_id))
+        .collect())
+}
+
+/// Councils or ICBs in existence on `on`.
+pub fn exists_on<C: ColumnTrait>(valid_from: C, valid_to: C, on: NaiveDate) -> Condition {
+    Condition::all()
+        .add(
+            Condition::any()
+                .add(valid_from.is_null())
+                .add(valid_from.lte(on)),
+        )
+        .add(
+            Condition::any()
+                .add(valid_to.is_null())
+                .add(valid_to.gt(on)),
+        )
 }

@@ -337,6 +337,12 @@ fn event_object_condition(viewer: &Viewer) -> Condition {
             ObjectKind::StrategicPlan => {
                 ids::<strategic_plan::Entity>(viewer, strategic_plan::Column::Id)
             }
+            ObjectKind::IntegratedCareBoard => {
+                ids::<integrated_care_board::Entity>(viewer, integrated_care_board::Column::Id)
+            }
+            ObjectKind::LocalAuthority => {
+                ids::<local_authority::Entity>(viewer, local_authority::Column::Id)
+            }
         };
         condition = condition.add(
             Condition::all()

@@ -8,6 +8,7 @@
 //! token `UNAUTHENTICATED`, all top-level errors.
 
 mod inspection;
+mod map;
 mod oversight;
 mod plans;
 
@@ -30,6 +31,7 @@ pub struct Mutation(
     inspection::InspectionMutations,
     oversight::OversightMutations,
     plans::PlanMutations,
+    map::MapMutations,
 );
 
 /// Why a change was refused.

@@ -23,7 +23,7 @@ use crate::{
     graphql::{
         context,
         id::{NodeType, encode},
-        loaders::{ChildrenOf, CurrentIcbsOf},
+        loaders::{ChildrenOf, IcbsOf},
     },
     service::{area::AreaRecord, history},
 };
@@ -72,12 +72,13 @@ impl Area {
             || selected(&["currentPriorityActionPlan"]);
 
         let loader = context::loader(ctx)?;
+        let today = context::today(ctx)?;
         let children_of = |wanted: bool| if wanted { area_ids } else { &[] };
         let (_, _, _, _, _, _, loaded_plans) = tokio::try_join!(
             loader.load_many(
                 children_of(selected(&["icbs"]))
                     .iter()
-                    .map(|id| CurrentIcbsOf(*id))
+                    .map(|id| IcbsOf(*id, today))
             ),
             loader.load_many(
                 children_of(inspections)
@@ -157,11 +158,16 @@ impl Area {
         LocalAuthority(self.0.local_authority.clone())
     }
 
-    /// The ICBs serving the area today, the one covering most of it first.
+    /// The ICBs serving the area on a date, the one covering most of it first.
     #[graphql(complexity = "cost::list(cost::MAX_ICBS_PER_AREA, child_complexity)")]
-    async fn icbs(&self, ctx: &Context<'_>) -> Result<Vec<IntegratedCareBoard>> {
+    async fn icbs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The date; today if omitted.")] as_of: Option<Date>,
+    ) -> Result<Vec<IntegratedCareBoard>> {
+        let on = as_of.map_or(context::today(ctx)?, |date| date.0);
         let icbs = context::loader(ctx)?
-            .load_one(CurrentIcbsOf(self.area_id()))
+            .load_one(IcbsOf(self.area_id(), on))
             .await
             .extend()?;
         Ok(icbs
@@ -171,11 +177,23 @@ impl Area {
             .collect())
     }
 
-    /// Every membership of the partnership, past and present, with its dates.
+    /// The memberships of the partnership in force on a date, with their dates.
     #[graphql(complexity = "cost::list(cost::MAX_MEMBERSHIPS_PER_AREA, child_complexity)")]
-    async fn partnership(&self, ctx: &Context<'_>) -> Result<Vec<PartnershipMembership>> {
+    async fn partnership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The date; today if omitted.")] as_of: Option<Date>,
+    ) -> Result<Vec<PartnershipMembership>> {
+        let on = as_of.map_or(context::today(ctx)?, |date| date.0);
         let rows = children::<partnership_membership::Entity>(ctx, self.area_id()).await?;
-        Ok(rows.iter().cloned().map(PartnershipMembership).collect())
+        Ok(rows
+            .iter()
+            .filter(|membership| {
+                membership.valid_from <= on && membership.valid_to.is_none_or(|to| to > on)
+            })
+            .cloned()
+            .map(PartnershipMembership)
+            .collect())
     }
 
     /// The area's inspections under both frameworks, oldest first.

@@ -3,7 +3,7 @@
 use crate::graphql::cost;
 use async_graphql::{Context, ID, Object, Result, ResultExt, Union};
 use entity::{
-    enums::{LocalAuthorityType, NhsRegion, Region},
+    enums::{LocalAuthorityType, NhsRegion, Region, SuccessionKind},
     integrated_care_board, local_authority, partnership_membership,
 };
 
@@ -15,7 +15,7 @@ use super::{
 use crate::graphql::{
     context,
     id::{NodeType, encode},
-    loaders::{AreaOfLocalAuthority, AreasServedBy},
+    loaders::{AreaOfLocalAuthority, AreasServedBy, SuccessorsOf},
 };
 
 /// An upper-tier local authority in England.
@@ -57,6 +57,29 @@ impl LocalAuthority {
             .extend()?;
         Ok(area.map(Area))
     }
+
+    /// The day the council came into existence (null: before the records begin).
+    async fn valid_from(&self) -> Option<Date> {
+        date(self.0.valid_from)
+    }
+
+    /// The day the council ceased to exist; null while it exists.
+    async fn valid_to(&self) -> Option<Date> {
+        date(self.0.valid_to)
+    }
+
+    /// The councils that took over from it in a reorganisation.
+    #[graphql(complexity = "cost::list(cost::MAX_SUCCESSORS, child_complexity)")]
+    async fn successors(&self, ctx: &Context<'_>) -> Result<Vec<LocalAuthority>> {
+        let ids = successors(ctx, SuccessionKind::LocalAuthority, self.0.id).await?;
+        let mut councils = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(council) = by_id::<local_authority::Entity>(ctx, id).await? {
+                councils.push(LocalAuthority(council));
+            }
+        }
+        Ok(councils)
+    }
 }
 
 /// An NHS integrated care board.
@@ -89,11 +112,39 @@ impl IntegratedCareBoard {
         self.0.nhs_region
     }
 
-    /// The areas the board serves today, in area-code order.
+    /// The day the board was established (null: by 1 July 2022, when ICBs began).
+    async fn valid_from(&self) -> Option<Date> {
+        date(self.0.valid_from)
+    }
+
+    /// The day the board was abolished; null while it exists.
+    async fn valid_to(&self) -> Option<Date> {
+        date(self.0.valid_to)
+    }
+
+    /// The boards that took over from it when it was abolished.
+    #[graphql(complexity = "cost::list(cost::MAX_SUCCESSORS, child_complexity)")]
+    async fn successors(&self, ctx: &Context<'_>) -> Result<Vec<IntegratedCareBoard>> {
+        let ids = successors(ctx, SuccessionKind::IntegratedCareBoard, self.0.id).await?;
+        let mut boards = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(board) = by_id::<integrated_care_board::Entity>(ctx, id).await? {
+                boards.push(IntegratedCareBoard(board));
+            }
+        }
+        Ok(boards)
+    }
+
+    /// The areas the board serves on a date, in area-code order.
     #[graphql(complexity = "cost::list(cost::MAX_AREAS_PER_ICB, child_complexity)")]
-    async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
+    async fn areas(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The date; today if omitted.")] as_of: Option<Date>,
+    ) -> Result<Vec<Area>> {
+        let on = as_of.map_or(context::today(ctx)?, |date| date.0);
         let areas = context::loader(ctx)?
-            .load_one(AreasServedBy(self.0.id))
+            .load_one(AreasServedBy(self.0.id, on))
             .await
             .extend()?;
         Ok(areas.unwrap_or_default().into_iter().map(Area).collect())
@@ -145,4 +196,13 @@ impl PartnershipMembership {
     async fn valid_to(&self) -> Option<Date> {
         date(self.0.valid_to)
     }
+}
+
+/// The ids of the bodies that succeeded `id`.
+async fn successors(ctx: &Context<'_>, kind: SuccessionKind, id: i32) -> Result<Vec<i32>> {
+    let ids = context::loader(ctx)?
+        .load_one(SuccessorsOf(kind, id))
+        .await
+        .extend()?;
+    Ok(ids.unwrap_or_default())
 }

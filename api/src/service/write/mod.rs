@@ -5,4 +5,5 @@
 pub mod engagement;
 pub mod inspection;
 pub mod intervention;
+pub mod map;
 pub mod plans;

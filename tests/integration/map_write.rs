@@ -1,0 +1,247 @@
+//! The map changes over time: an ICB merger today leaves yesterday as it was, and a council
+//! split recorded ahead of its date changes nothing until then.
+
+use chrono::{Days, Utc};
+use serde_json::{Value, json};
+
+use crate::{
+    support::{TestApp, token},
+    writes::call,
+};
+
+fn nhs() -> String {
+    token("nhs_england", None, "read write")
+}
+
+fn dfe() -> String {
+    token("dfe", None, "read write")
+}
+
+fn day(offset: i64) -> String {
+    let today = Utc::now().date_naive();
+    let day = if offset < 0 {
+        today - Days::new(offset.unsigned_abs())
+    } else {
+        today + Days::new(offset as u64)
+    };
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Every area each of the two boards serves today, each with whether one of them is its
+/// primary ICB.
+async fn served(app: &TestApp, boards: &[&str]) -> Vec<Value> {
+    let mut areas = Vec::new();
+    for board in boards {
+        let data = app
+            .data(
+                "query($code: String!) { integratedCareBoard(code: $code) {
+                   areas { code icbs { code } } } }",
+                json!({ "code": board }),
+            )
+            .await;
+        for area in data["integratedCareBoard"]["areas"].as_array().unwrap() {
+            let primary = area["icbs"][0]["code"].as_str().unwrap();
+            areas.push(json!({ "areaCode": area["code"], "isPrimary": boards.contains(&primary) }));
+        }
+    }
+    areas
+}
+
+const MAP: &str = "query($on: Date) {
+  integratedCareBoards(asOf: $on, first: 100) { totalCount }
+  hartlepool: area(code: \"E06000001\") { icbs(asOf: $on) { code } partnership(asOf: $on) { isPrimary } }
+  areas(asOf: $on, first: 200) { totalCount nodes { code icbs(asOf: $on) { code } } }
+}";
+
+#[tokio::test]
+async fn a_merger_today_leaves_yesterday_as_it_was_and_today_correct() {
+    let app = TestApp::spawn().await;
+    let yesterday = app.data(MAP, json!({ "on": day(-1) })).await;
+    let areas = served(&app, &["E54000050", "E54000051"]).await;
+    let merger = json!({
+        "effectiveOn": day(0),
+        "icb": { "code": "E54000099", "odsCode": "QZ9", "name": "NHS North East and Yorkshire ICB" },
+        "closes": ["E54000050", "QOQ"],
+        "areas": areas,
+    });
+    // DfE does not keep the ICB map; closing a board without serving its areas is refused.
+    let body = call(
+        &app,
+        &dfe(),
+        "recordIcbChange",
+        merger.clone(),
+        "integratedCareBoard { code }",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let mut partial = merger.clone();
+    partial["areas"] = json!([areas[0]]);
+    let body = call(
+        &app,
+        &nhs(),
+        "recordIcbChange",
+        partial,
+        "integratedCareBoard { code }",
+    )
+    .await;
+    assert_eq!(
+        body["data"]["recordIcbChange"]["userErrors"][0]["code"], "INVALID_TRANSITION",
+        "{body}"
+    );
+
+    let body = call(
+        &app,
+        &nhs(),
+        "recordIcbChange",
+        merger,
+        "integratedCareBoard { code odsCode validFrom areas { code } }",
+    )
+    .await;
+    let board = &body["data"]["recordIcbChange"]["integratedCareBoard"];
+    assert_eq!(board["validFrom"], day(0), "{body}");
+    assert_eq!(board["areas"].as_array().unwrap().len(), areas.len());
+
+    assert_eq!(
+        app.data(MAP, json!({ "on": day(-1) })).await,
+        yesterday,
+        "yesterday is unchanged"
+    );
+    let today = app.data(MAP, json!({ "on": day(0) })).await;
+    assert_eq!(
+        today["integratedCareBoards"]["totalCount"],
+        yesterday["integratedCareBoards"]["totalCount"]
+            .as_i64()
+            .unwrap()
+            - 1
+    );
+    assert_eq!(
+        today["hartlepool"]["icbs"],
+        json!([{ "code": "E54000099" }])
+    );
+    assert_eq!(
+        yesterday["hartlepool"]["icbs"],
+        json!([{ "code": "E54000050" }])
+    );
+    assert_eq!(
+        today["areas"]["totalCount"],
+        yesterday["areas"]["totalCount"]
+    );
+    // Every area still has exactly one primary ICB.
+    for area in today["areas"]["nodes"].as_array().unwrap() {
+        assert!(!area["icbs"].as_array().unwrap().is_empty(), "{area}");
+    }
+    // The closed board is still found by its code, and names its successor.
+    let closed = app
+        .data(
+            "{ integratedCareBoard(code: \"QHM\") { validTo successors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed["integratedCareBoard"]["validTo"], day(0));
+    assert_eq!(
+        closed["integratedCareBoard"]["successors"],
+        json!([{ "code": "E54000099" }])
+    );
+    // A local partner of the new board belongs to its areas.
+    let partner = token("local_partner", Some("E54000099"), "read");
+    let viewer = app
+        .data_as(
+            &partner,
+            "{ viewer { organisation { areas { code } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        viewer["viewer"]["organisation"]["areas"]
+            .as_array()
+            .unwrap()
+            .len(),
+        areas.len()
+    );
+}
+
+#[tokio::test]
+async fn a_council_split_recorded_ahead_changes_nothing_until_its_date() {
+    let app = TestApp::spawn().await;
+    let vesting = day(120);
+    let before = app
+        .data(
+            "{ localAuthorities(first: 200) { totalCount } areas(first: 200) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let body = call(
+        &app,
+        &dfe(),
+        "recordLocalAuthorityChange",
+        json!({
+            "effectiveOn": vesting,
+            "predecessors": ["E10000030"],
+            "successors": [
+                { "code": "E06000991", "name": "East Surrey", "type": "UNITARY" },
+                { "code": "E06000992", "name": "West Surrey", "type": "UNITARY" }
+            ]
+        }),
+        "localAuthorities { code validFrom area { code icbs(asOf: \"2099-01-01\") { code } } }",
+    )
+    .await;
+    let successors = body["data"]["recordLocalAuthorityChange"]["localAuthorities"].clone();
+    assert_eq!(successors.as_array().map(Vec::len), Some(2), "{body}");
+    assert_eq!(successors[0]["validFrom"], vesting);
+    assert_eq!(
+        successors[0]["area"]["icbs"][0],
+        json!({ "code": "E54000063" }),
+        "the ICBs serving Surrey serve them, its primary first"
+    );
+
+    let now = app
+        .data(
+            "{ localAuthorities(first: 200) { totalCount } areas(first: 200) { totalCount }
+                surrey: area(code: \"E10000030\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        now["localAuthorities"], before["localAuthorities"],
+        "nothing changes before the date"
+    );
+    assert_eq!(now["areas"], before["areas"]);
+    assert_eq!(now["surrey"]["name"], "Surrey");
+    let then = app
+        .data("query($on: Date) { localAuthorities(asOf: $on, first: 200) { totalCount }
+                areas(asOf: $on, first: 200) { nodes { code } }
+                localAuthority: area(code: \"E10000030\") { localAuthority { validTo successors { name } } } }",
+            json!({ "on": vesting }))
+        .await;
+    assert_eq!(
+        then["localAuthorities"]["totalCount"],
+        before["localAuthorities"]["totalCount"].as_i64().unwrap() + 1
+    );
+    let codes: Vec<&str> = then["areas"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|area| area["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"E06000991") && !codes.contains(&"E10000030"));
+    assert_eq!(
+        then["localAuthority"]["localAuthority"]["successors"],
+        json!([{ "name": "East Surrey" }, { "name": "West Surrey" }])
+    );
+    // A code already in use, or a council that no longer exists then, is refused.
+    let again = call(
+        &app,
+        &dfe(),
+        "recordLocalAuthorityChange",
+        json!({
+            "effectiveOn": day(200), "predecessors": ["E10000030"],
+            "successors": [{ "code": "E06000993", "name": "Surrey again", "type": "UNITARY" }]
+        }),
+        "localAuthorities { code }",
+    )
+    .await;
+    assert_eq!(
+        again["data"]["recordLocalAuthorityChange"]["userErrors"][0]["code"],
+        "INVALID_TRANSITION"
+    );
+}
