@@ -332,7 +332,8 @@ async fn an_acknowledged_change_survives_the_process_being_killed() {
     let server = serve(&database, &DEV_TOKENS).await;
     let body = ask(
         server.url.clone(),
-        "{ area(code: \"E06000001\") { inspections { id plannedStartOn } } auditTrail { totalCount } }",
+        "{ area(code: \"E06000001\") { inspections { id plannedStartOn } }
+           auditTrail(filter: { area: \"E06000001\" }) { totalCount } }",
     )
     .await;
     assert_eq!(body["data"]["area"]["inspections"][0]["id"], id, "{body}");

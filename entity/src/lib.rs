@@ -9,6 +9,7 @@ pub mod area;
 pub mod audit_event;
 pub mod engagement_meeting;
 pub mod enums;
+pub mod icb_code_alias;
 pub mod idempotency_key;
 pub mod inspection;
 pub mod integrated_care_board;

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{enumeration, index};
+use crate::{enumeration, foreign_key, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -32,6 +32,14 @@ enum Succession {
     PredecessorId,
     SuccessorId,
     EffectiveOn,
+}
+
+#[derive(DeriveIden, Clone)]
+enum IcbCodeAlias {
+    Table,
+    Id,
+    Code,
+    IntegratedCareBoardId,
 }
 
 #[async_trait::async_trait]
@@ -65,6 +73,22 @@ impl MigrationTrait for Migration {
                     .col(integer(Succession::PredecessorId))
                     .col(integer(Succession::SuccessorId))
                     .col(date(Succession::EffectiveOn))
+                    .to_owned(),
+            )
+            .await?;
+        // A code ONS has reissued for the same board: it still finds the board.
+        manager
+            .create_table(
+                Table::create()
+                    .table(IcbCodeAlias::Table)
+                    .col(pk_auto(IcbCodeAlias::Id))
+                    .col(string_uniq(IcbCodeAlias::Code))
+                    .col(integer(IcbCodeAlias::IntegratedCareBoardId))
+                    .foreign_key(&mut foreign_key(
+                        IcbCodeAlias::Table,
+                        IcbCodeAlias::IntegratedCareBoardId,
+                        IntegratedCareBoard::Table,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -475,7 +475,9 @@ async fn add_audit_events(db: &DatabaseConnection) -> Vec<i32> {
     let mut ids = Vec::new();
     for (minute, (role, organisation, area_id, action)) in events.into_iter().enumerate() {
         let event = audit_event::ActiveModel {
-            id: NotSet,
+            // Numbers of their own, clear of those the log hands out (it numbers its events
+            // itself; these stand for events of an earlier log).
+            id: Set(1_000_000 + minute as i32),
             occurred_at: Set(Utc
                 .with_ymd_and_hms(2026, 11, 20, 9, minute as u32, 0)
                 .unwrap()),
@@ -496,12 +498,15 @@ async fn add_audit_events(db: &DatabaseConnection) -> Vec<i32> {
     ids
 }
 
+/// The changes to the ICB map that the reference data ships with (`icb_changes.csv`).
+const SHIPPED_ICB_CHANGES: usize = 7;
+
 #[tokio::test]
 async fn each_caller_reads_only_its_part_of_the_audit_trail() {
     let app = TestApp::spawn().await;
     let ids = add_audit_events(&app.db).await;
     let query = "query($ids: [ID!]!) {
-      auditTrail(first: 10) { totalCount nodes { action } }
+      auditTrail(first: 50) { totalCount nodes { action actorSubject } }
       hartlepool: auditTrail(filter: { area: \"E06000001\" }) { totalCount }
       nodes(ids: $ids) { id }
     }";
@@ -570,16 +575,27 @@ async fn each_caller_reads_only_its_part_of_the_audit_trail() {
             None => app.data(query, variables).await,
         };
 
-        let seen: Vec<&str> = data["auditTrail"]["nodes"]
-            .as_array()
-            .unwrap()
+        // The shipped changes to the ICB map are NHS England's, recorded at seeding: the
+        // inspectorates and NHS England read them too.
+        let nodes = data["auditTrail"]["nodes"].as_array().unwrap();
+        let (shipped, own): (Vec<&Value>, Vec<&Value>) = nodes
             .iter()
-            .map(|n| n["action"].as_str().unwrap())
-            .collect();
+            .partition(|n| n["actorSubject"] == "reference-data");
+        let seen: Vec<&str> = own.iter().map(|n| n["action"].as_str().unwrap()).collect();
         assert_eq!(seen, actions, "{caller}: trail");
+        let reads_shipped = ["ofsted", "cqc", "nhs england"].contains(&caller);
+        assert_eq!(
+            shipped.len(),
+            if reads_shipped {
+                SHIPPED_ICB_CHANGES
+            } else {
+                0
+            },
+            "{caller}: the reference data's changes"
+        );
         assert_eq!(
             data["auditTrail"]["totalCount"],
-            json!(actions.len()),
+            json!(actions.len() + shipped.len()),
             "{caller}: totalCount"
         );
         assert_eq!(

@@ -1,6 +1,6 @@
 //! The partners' contract documents run unchanged and answer with the real reference data.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{TestApp, contract_query};
 
@@ -39,30 +39,32 @@ async fn national_dashboard_returns_every_area_with_real_codes_in_one_page() {
 }
 
 #[tokio::test]
-async fn an_area_split_between_icbs_lists_the_main_icb_first() {
+async fn an_area_split_between_icbs_lists_the_main_icb_first_and_follows_the_2026_mergers() {
     let app = TestApp::spawn().await;
 
     let data = app
-        .data(&contract_query("national_dashboard.graphql"), json!({}))
+        .data(
+            "{ area(code: \"E10000012\") {
+                 before: icbs(asOf: \"2026-03-31\") { odsCode }
+                 since: icbs(asOf: \"2026-04-01\") { odsCode } } }",
+            json!({}),
+        )
         .await;
 
-    let essex = data["areas"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["code"] == "E10000012")
-        .unwrap()
-        .clone();
-    let ods: Vec<&str> = essex["icbs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|icb| icb["odsCode"].as_str().unwrap())
-        .collect();
-    // Mid and South Essex covers most of Essex; SNEE and HWE serve the rest.
-    assert_eq!(ods[0], "QH8");
-    assert_eq!(ods.len(), 3);
-    assert!(ods.contains(&"QJG") && ods.contains(&"QM7"));
+    let ods = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|icb| icb["odsCode"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Until the mergers, Mid and South Essex covered most of Essex; SNEE and HWE served the rest.
+    let before = ods(&data["area"]["before"]);
+    assert_eq!(before[0], "QH8");
+    assert_eq!(before.len(), 3);
+    assert!(before.contains(&"QJG".to_owned()) && before.contains(&"QM7".to_owned()));
+    // Since 1 April 2026 one Essex ICB serves it all.
+    assert_eq!(ods(&data["area"]["since"]), ["D7T5G"]);
 }
 
 #[tokio::test]
@@ -134,7 +136,8 @@ async fn reference_lists_hold_every_local_authority_and_icb() {
     let app = TestApp::spawn().await;
     let query = "{
       localAuthorities(first: 200) { totalCount nodes { code type area { code } } }
-      integratedCareBoards(first: 50) { totalCount pageInfo { hasNextPage } nodes { code odsCode nhsRegion } }
+      integratedCareBoards(first: 50, asOf: \"2026-03-31\") { totalCount pageInfo { hasNextPage } nodes { code odsCode nhsRegion } }
+      today: integratedCareBoards(first: 50) { totalCount }
       firstTwo: integratedCareBoards(first: 2) { pageInfo { hasNextPage } nodes { code } }
     }";
 
@@ -165,6 +168,10 @@ async fn reference_lists_hold_every_local_authority_and_icb() {
     assert!(icbs.contains(
         &json!({ "code": "E54000050", "odsCode": "QHM", "nhsRegion": "NORTH_EAST_AND_YORKSHIRE" })
     ));
+    assert_eq!(
+        data["today"]["totalCount"], 36,
+        "42 became 36 on 1 April 2026"
+    );
     assert_eq!(data["firstTwo"]["pageInfo"]["hasNextPage"], true);
     assert_eq!(data["firstTwo"]["nodes"][0]["code"], "E54000008");
 }

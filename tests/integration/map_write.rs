@@ -190,7 +190,7 @@ async fn a_council_split_recorded_ahead_changes_nothing_until_its_date() {
     assert_eq!(successors[0]["validFrom"], vesting);
     assert_eq!(
         successors[0]["area"]["icbs"][0],
-        json!({ "code": "E54000063" }),
+        json!({ "code": "E54000069" }),
         "the ICBs serving Surrey serve them, its primary first"
     );
 
@@ -243,5 +243,49 @@ async fn a_council_split_recorded_ahead_changes_nothing_until_its_date() {
     assert_eq!(
         again["data"]["recordLocalAuthorityChange"]["userErrors"][0]["code"],
         "INVALID_TRANSITION"
+    );
+}
+
+#[tokio::test]
+async fn the_shipped_2026_changes_are_history_and_a_reissued_code_still_finds_its_board() {
+    let app = TestApp::spawn().await;
+    let data = app
+        .data(
+            "{ old: integratedCareBoard(code: \"E54000042\") { code odsCode }
+               frimley: integratedCareBoard(code: \"QNQ\") { validTo successors { odsCode } }
+               westminster: area(code: \"E09000033\") {
+                 before: icbs(asOf: \"2026-03-31\") { odsCode } since: icbs { odsCode } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["old"],
+        json!({ "code": "E54000067", "odsCode": "QRL" })
+    );
+    assert_eq!(data["frimley"]["validTo"], "2026-04-01");
+    assert_eq!(
+        data["frimley"]["successors"],
+        json!([{ "odsCode": "S0E4D" }])
+    );
+    assert_eq!(data["westminster"]["before"], json!([{ "odsCode": "QRV" }]));
+    assert_eq!(
+        data["westminster"]["since"],
+        json!([{ "odsCode": "Z9B2Z" }])
+    );
+    // A partner's token that still names the old code finds the board's areas.
+    let partner = token("local_partner", Some("E54000042"), "read");
+    let viewer = app
+        .data_as(
+            &partner,
+            "{ viewer { organisation { areas { code } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        viewer["viewer"]["organisation"]["areas"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
     );
 }

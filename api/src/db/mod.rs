@@ -2,6 +2,7 @@
 //! data loaded (once), and with the synthetic demo history when asked for.
 
 mod demo;
+mod map_changes;
 mod reference;
 
 use std::{
@@ -85,6 +86,10 @@ pub async fn prepare(db: &DatabaseConnection, demo: bool) -> Result<(), DbErr> {
     migrate(db).await?;
     if reference::load_if_empty(db).await? {
         tracing::info!("loaded the reference data: 153 local authorities and 42 ICBs");
+    }
+    let changes = map_changes::record_pending(db).await?;
+    if changes > 0 {
+        tracing::info!(changes, "recorded the shipped changes to the ICB map");
     }
     if demo && demo::load_if_absent(db).await? {
         tracing::info!("loaded the synthetic demo history");

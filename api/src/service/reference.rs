@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::{
-    area, enums::SuccessionKind, integrated_care_board, local_authority, partnership_membership,
-    succession,
+    area, enums::SuccessionKind, icb_code_alias, integrated_care_board, local_authority,
+    partnership_membership, succession,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -67,11 +67,23 @@ pub async fn integrated_care_board(
         .await?)
 }
 
-fn icb_code_condition(code: &IcbCode) -> Condition {
-    Condition::all().add(match code {
-        IcbCode::Ons(code) => integrated_care_board::Column::OnsCode.eq(code.as_str()),
-        IcbCode::Ods(code) => integrated_care_board::Column::OdsCode.eq(code.as_str()),
-    })
+/// The ICB a code names: its ONS code (current or reissued) or its ODS code.
+pub fn icb_code_condition(code: &IcbCode) -> Condition {
+    match code {
+        IcbCode::Ons(code) => {
+            let reissued = icb_code_alias::Entity::find()
+                .select_only()
+                .column(icb_code_alias::Column::IntegratedCareBoardId)
+                .filter(icb_code_alias::Column::Code.eq(code.as_str()))
+                .into_query();
+            Condition::any()
+                .add(integrated_care_board::Column::OnsCode.eq(code.as_str()))
+                .add(integrated_care_board::Column::Id.in_subquery(reissued))
+        }
+        IcbCode::Ods(code) => {
+            Condition::all().add(integrated_care_board::Column::OdsCode.eq(code.as_str()))
+        }
+    }
 }
 
 /// Memberships in force on `on`: begun by then and not yet ended.

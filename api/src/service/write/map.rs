@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use entity::{
     area,
     enums::{LocalAuthorityType, SuccessionKind},
-    integrated_care_board, local_authority, partnership_membership, succession,
+    icb_code_alias, integrated_care_board, local_authority, partnership_membership, succession,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
@@ -26,7 +26,7 @@ use crate::{
     service::{
         change::{Change, ChangeError, Changes, Event, ObjectKind, Recorded, date, enum_value},
         idempotency::Claim,
-        reference::in_force,
+        reference::{icb_code_condition, in_force},
     },
 };
 
@@ -85,12 +85,8 @@ async fn find_icb(
 ) -> Result<Option<integrated_care_board::Model>, ChangeError> {
     let code =
         IcbCode::parse(code).map_err(|error| Rejection::invalid(field, error.to_string()))?;
-    let condition = match &code {
-        IcbCode::Ons(code) => integrated_care_board::Column::OnsCode.eq(code.as_str()),
-        IcbCode::Ods(code) => integrated_care_board::Column::OdsCode.eq(code.as_str()),
-    };
     Ok(integrated_care_board::Entity::find()
-        .filter(condition)
+        .filter(icb_code_condition(&code))
         .one(change.connection())
         .await?)
 }
@@ -137,19 +133,40 @@ pub async fn record_icb_change(
             .await?;
         areas.push((area, *is_primary));
     }
-    let existing = match find_icb(&change, "input.icb.code", ons_code.as_str()).await? {
-        Some(icb) => Some(icb),
-        None => find_icb(&change, "input.icb.odsCode", ods_code.as_str()).await?,
+    let by_ons = find_icb(&change, "input.icb.code", ons_code.as_str()).await?;
+    let by_ods = find_icb(&change, "input.icb.odsCode", ods_code.as_str()).await?;
+    let existing = match (by_ons, by_ods) {
+        (Some(a), Some(b)) if a.id != b.id => {
+            return Err(Rejection::invalid(
+                "input.icb",
+                "these codes belong to two different ICBs",
+            )
+            .into());
+        }
+        (Some(found), _) | (None, Some(found)) => Some(found),
+        (None, None) => None,
     };
     let before = existing.clone();
     let icb = match existing {
         Some(icb) => {
-            if icb.ons_code != ons_code.as_str() || icb.ods_code != ods_code.as_str() {
+            if icb.ods_code != ods_code.as_str() {
                 return Err(Rejection::invalid(
-                    "input.icb",
-                    "these codes belong to two different ICBs",
+                    "input.icb.odsCode",
+                    "this ONS code belongs to an ICB with another ODS code",
                 )
                 .into());
+            }
+            // The board's ODS code with a new ONS code: ONS has reissued its code. The old
+            // one stays an alias, so every lookup by it still finds the board.
+            let recoded = icb.ons_code != ons_code.as_str();
+            if recoded {
+                icb_code_alias::ActiveModel {
+                    code: Set(icb.ons_code.clone()),
+                    integrated_care_board_id: Set(icb.id),
+                    ..Default::default()
+                }
+                .insert(change.connection())
+                .await?;
             }
             if !exists_on(icb.valid_from, icb.valid_to, on) {
                 return Err(
@@ -158,6 +175,7 @@ pub async fn record_icb_change(
             }
             let mut row = icb.into_active_model();
             row.name = Set(name);
+            row.ons_code = Set(ons_code.as_str().to_owned());
             row.update(change.connection()).await?
         }
         None => {

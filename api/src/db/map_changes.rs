@@ -1,0 +1,105 @@
+//! Changes to the map that the reference data ships with (`api/data/icb_changes.csv`, sources
+//! in `SOURCES.md`), recorded through the same command NHS England's `recordIcbChange` runs, by
+//! a reference-data actor whose events the trail shows like any other. Each is applied once:
+//! a change is skipped when its board already holds its ONS code.
+
+use chrono::NaiveDate;
+use entity::{enums::Role, integrated_care_board};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use serde::Deserialize;
+
+use crate::{
+    policy::{Caller, Viewer},
+    service::{
+        change::ChangeError,
+        write::map::{self, IcbChangeInput, IcbIdentity},
+    },
+};
+
+const ICB_CHANGES: &str = include_str!("../../data/icb_changes.csv");
+
+#[derive(Deserialize)]
+struct Row {
+    effective_on: NaiveDate,
+    code: String,
+    ods_code: String,
+    name: String,
+    /// ODS codes, `;`-separated.
+    closes: String,
+    /// `area code:primary` or `area code:secondary`, `;`-separated.
+    areas: String,
+}
+
+fn rows() -> Result<Vec<Row>, DbErr> {
+    csv::Reader::from_reader(ICB_CHANGES.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|error| DbErr::Custom(format!("icb_changes.csv: {error}")))
+}
+
+fn input(row: Row) -> Result<IcbChangeInput, DbErr> {
+    let split = |list: &str| -> Vec<String> {
+        list.split(';')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let areas = split(&row.areas)
+        .into_iter()
+        .map(|entry| match entry.split_once(':') {
+            Some((code, "primary")) => Ok((code.to_owned(), true)),
+            Some((code, "secondary")) => Ok((code.to_owned(), false)),
+            _ => Err(DbErr::Custom(format!(
+                "icb_changes.csv: bad area `{entry}`"
+            ))),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(IcbChangeInput {
+        effective_on: row.effective_on,
+        icb: IcbIdentity {
+            code: row.code,
+            ods_code: row.ods_code,
+            name: row.name,
+        },
+        closes: split(&row.closes),
+        areas,
+    })
+}
+
+/// Records the shipped changes not yet recorded; returns how many it recorded.
+pub async fn record_pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let actor = Viewer::SignedIn(Caller {
+        subject: "reference-data".to_owned(),
+        role: Role::NhsEngland,
+        organisation: None,
+        area_ids: Vec::new(),
+        can_write: true,
+    });
+    let mut recorded = 0;
+    for row in rows()? {
+        let applied = integrated_care_board::Entity::find()
+            .filter(integrated_care_board::Column::OnsCode.eq(row.code.as_str()))
+            .count(db)
+            .await?
+            > 0;
+        if applied {
+            continue;
+        }
+        let code = row.code.clone();
+        match map::record_icb_change(db, &actor, None, input(row)?).await {
+            Ok(_) => recorded += 1,
+            Err(ChangeError::Rejected(rejection)) => {
+                return Err(DbErr::Custom(format!(
+                    "icb_changes.csv: the change for {code} is refused: {rejection}"
+                )));
+            }
+            Err(ChangeError::Failed(error)) => {
+                return Err(DbErr::Custom(format!(
+                    "icb_changes.csv: the change for {code} failed: {error}"
+                )));
+            }
+        }
+    }
+    Ok(recorded)
+}
