@@ -289,3 +289,79 @@ async fn the_shipped_2026_changes_are_history_and_a_reissued_code_still_finds_it
         4
     );
 }
+
+#[tokio::test]
+async fn an_abolished_council_keeps_its_history_and_names_its_successors() {
+    let app = TestApp::spawn_with_demo().await;
+    let cumbria = app
+        .data(
+            "{ area(code: \"E10000006\") { name localAuthority { validTo successors { code } }
+                 partnership(asOf: \"2023-03-31\") { isPrimary } } }",
+            json!({}),
+        )
+        .await;
+    let council = &cumbria["area"]["localAuthority"];
+    assert_eq!(council["validTo"], "2023-04-01");
+    assert_eq!(
+        council["successors"],
+        json!([{ "code": "E06000063" }, { "code": "E06000064" }])
+    );
+    assert!(
+        !cumbria["area"]["partnership"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // No council has history from before it existed; its predecessors' areas hold it.
+    let areas = app
+        .data(
+            "query($on: Date) { areas(first: 200, asOf: $on) { nodes { code
+                 localAuthority { validFrom } inspections { framework onSiteStartOn } } } }",
+            json!({ "on": day(0) }),
+        )
+        .await;
+    for area in areas["areas"]["nodes"].as_array().unwrap() {
+        let Some(began) = area["localAuthority"]["validFrom"].as_str() else {
+            continue;
+        };
+        for inspection in area["inspections"].as_array().unwrap() {
+            let start = inspection["onSiteStartOn"].as_str().unwrap_or("9999");
+            assert!(
+                start >= began,
+                "{} inspected before it existed: {inspection}",
+                area["code"]
+            );
+        }
+    }
+    let predecessors = [
+        "E06000028",
+        "E06000029",
+        "E10000009",
+        "E10000002",
+        "E10000021",
+        "E10000006",
+        "E10000023",
+        "E10000027",
+    ];
+    let mut with_history = 0;
+    for code in predecessors {
+        let area = app
+            .data(
+                "query($code: String!) { area(code: $code) { inspections { framework } } }",
+                json!({ "code": code }),
+            )
+            .await;
+        if !area["area"]["inspections"].as_array().unwrap().is_empty() {
+            with_history += 1;
+        }
+    }
+    assert!(
+        with_history > 0,
+        "predecessors hold the 2016-framework history"
+    );
+    // Today's lists hold today's councils only.
+    let today = app
+        .data("{ localAuthorities(first: 200) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(today["localAuthorities"]["totalCount"], 153);
+}

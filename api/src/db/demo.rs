@@ -5,6 +5,8 @@
 //! The history is a fixed function of each area's position in ONS-code order, dated by the
 //! calendar alone (never by today), so two loads produce the same data.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{Days, Months, NaiveDate, TimeZone, Utc};
 use entity::{
     area, engagement_meeting,
@@ -12,10 +14,10 @@ use entity::{
         ActionStatus, EngagementMeetingStatus, InspectionFramework, InspectionKind,
         InspectionOutcome, InspectionStatus, InterventionBody, InterventionKind,
         InterventionStatus, PriorityActionPlanStatus, ResponsiblePartner, RevisitProgress,
-        StrategicPlanStatus,
+        StrategicPlanStatus, SuccessionKind,
     },
     inspection, intervention, local_authority, priority_action, priority_action_plan,
-    recommendation, strategic_plan,
+    recommendation, strategic_plan, succession,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
@@ -39,16 +41,70 @@ pub async fn load_if_absent(db: &DatabaseConnection) -> Result<bool, DbErr> {
         return Ok(false);
     }
     let txn = db.begin().await?;
+    // Today's areas, each with what came before it: no council has history from before it
+    // existed, so a reorganised council's 2016-framework inspection belongs to its predecessor.
     let areas = area::Entity::find()
         .find_also_related(local_authority::Entity)
+        .filter(local_authority::Column::ValidTo.is_null())
         .order_by_asc(local_authority::Column::OnsCode)
         .all(&txn)
         .await?;
-    for (index, (area, _)) in areas.iter().enumerate() {
-        load_area(&txn, area.id, index as u64).await?;
+    let predecessor_areas: HashMap<i32, i32> = predecessor_areas(&txn).await?;
+    let mut with_history = HashSet::new();
+    for (index, (area, council)) in areas.iter().enumerate() {
+        let lineage = Lineage {
+            begins: council.as_ref().and_then(|council| council.valid_from),
+            predecessor: council
+                .as_ref()
+                .and_then(|council| predecessor_areas.get(&council.id).copied()),
+        };
+        load_area(&txn, area.id, index as u64, lineage, &mut with_history).await?;
     }
     txn.commit().await?;
     Ok(true)
+}
+
+/// When an area's council began, and the area of the council it succeeded.
+#[derive(Clone, Copy)]
+struct Lineage {
+    begins: Option<NaiveDate>,
+    predecessor: Option<i32>,
+}
+
+impl Lineage {
+    /// The area a record of `on` belongs to: the area itself once its council exists, else its
+    /// predecessor's, which takes one such history only (a split county's two successors share
+    /// it); `None` to leave it out.
+    fn area_on(&self, area_id: i32, on: NaiveDate, taken: &mut HashSet<i32>) -> Option<i32> {
+        if self.begins.is_none_or(|begins| on >= begins) {
+            return Some(area_id);
+        }
+        self.predecessor
+            .filter(|predecessor| taken.insert(*predecessor))
+    }
+
+    fn existed_on(&self, on: NaiveDate) -> bool {
+        self.begins.is_none_or(|begins| on >= begins)
+    }
+}
+
+/// The area of each reorganised council's predecessor, by the successor council's id.
+async fn predecessor_areas(db: &impl ConnectionTrait) -> Result<HashMap<i32, i32>, DbErr> {
+    let successions = succession::Entity::find()
+        .filter(succession::Column::Kind.eq(SuccessionKind::LocalAuthority))
+        .all(db)
+        .await?;
+    let mut areas = HashMap::new();
+    for succession in successions {
+        if let Some(area) = area::Entity::find()
+            .filter(area::Column::LocalAuthorityId.eq(succession.predecessor_id))
+            .one(db)
+            .await?
+        {
+            areas.entry(succession.successor_id).or_insert(area.id);
+        }
+    }
+    Ok(areas)
 }
 
 fn day(from: NaiveDate, days: u64) -> NaiveDate {
@@ -141,10 +197,18 @@ async fn insert_recommendations(
     Ok(created)
 }
 
-async fn load_area(db: &impl ConnectionTrait, area_id: i32, i: u64) -> Result<(), DbErr> {
+async fn load_area(
+    db: &impl ConnectionTrait,
+    own_area: i32,
+    i: u64,
+    lineage: Lineage,
+    with_history: &mut HashSet<i32>,
+) -> Result<(), DbErr> {
     // 2016 framework: most areas inspected between mid-2016 and 2021; some needed a WSoA.
-    if i % 6 != 5 {
-        let start = day(ymd(2016, 6, 6), i * 13);
+    let start_2016 = day(ymd(2016, 6, 6), i * 13);
+    let area_2016 = lineage.area_on(own_area, start_2016, with_history);
+    if let (true, Some(area_id)) = (i % 6 != 5, area_2016) {
+        let start = start_2016;
         let wsoa = i.is_multiple_of(3);
         let full = insert_inspection(
             db,
@@ -184,8 +248,10 @@ async fn load_area(db: &impl ConnectionTrait, area_id: i32, i: u64) -> Result<()
         }
     }
 
-    if i % 5 != 4 {
-        insert_plan(db, area_id, 1, Some(day(ymd(2022, 1, 10), i))).await?;
+    let area_id = own_area;
+    let first_plan = day(ymd(2022, 1, 10), i);
+    if i % 5 != 4 && lineage.existed_on(first_plan) {
+        insert_plan(db, area_id, 1, Some(first_plan)).await?;
     }
 
     // 2023 framework: three areas in four have had a full inspection.

@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use entity::{
     area,
-    enums::{LocalAuthorityType, NhsRegion, Region},
-    integrated_care_board, local_authority, partnership_membership,
+    enums::{LocalAuthorityType, NhsRegion, Region, SuccessionKind},
+    integrated_care_board, local_authority, partnership_membership, succession,
 };
 use sea_orm::{
+    ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -58,6 +59,8 @@ struct LookupRow {
 
 #[derive(Deserialize)]
 struct CodeChangeRow {
+    old_code: String,
+    old_name: String,
     new_code: String,
     effective_date: NaiveDate,
     change_type: String,
@@ -131,11 +134,15 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
         .map(|area| (area.local_authority_id, area.id))
         .collect();
 
-    // Councils created by a reorganisation joined their partnership on the day they began.
-    let created_on: HashMap<String, NaiveDate> = parse::<CodeChangeRow>(LA_CODE_CHANGES)?
+    // Councils created by a reorganisation joined their partnership on the day they began. (A
+    // recode is the same council under a new code: not a reorganisation.)
+    let reorganisations: Vec<CodeChangeRow> = parse::<CodeChangeRow>(LA_CODE_CHANGES)?
         .into_iter()
         .filter(|change| change.change_type != "recode")
-        .map(|change| (change.new_code, change.effective_date))
+        .collect();
+    let created_on: HashMap<String, NaiveDate> = reorganisations
+        .iter()
+        .map(|change| (change.new_code.clone(), change.effective_date))
         .collect();
     let start_of = |la_code: &str| {
         created_on
@@ -177,9 +184,97 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
     partnership_membership::Entity::insert_many(la_members.chain(icb_members))
         .exec(&txn)
         .await?;
+    for (code, began) in &created_on {
+        let mut council: local_authority::ActiveModel =
+            local_authority::Entity::find_by_id(la_ids[code])
+                .one(&txn)
+                .await?
+                .ok_or_else(|| unknown("local authority", code))?
+                .into();
+        council.valid_from = Set(Some(*began));
+        council.update(&txn).await?;
+    }
+    load_predecessors(&txn, &reorganisations, &la_ids, &lookup, &icb_ids).await?;
 
     txn.commit().await?;
     Ok(true)
+}
+
+/// The councils that reorganisations abolished, each with an area of its own that keeps its
+/// history (its 2016-framework inspections), and links to the councils that succeeded it. An
+/// ICB served it, like its successors, from 1 July 2022 until its last day.
+async fn load_predecessors(
+    txn: &impl ConnectionTrait,
+    reorganisations: &[CodeChangeRow],
+    la_ids: &HashMap<String, i32>,
+    lookup: &[LookupRow],
+    icb_ids: &HashMap<String, i32>,
+) -> Result<(), DbErr> {
+    let mut predecessors: HashMap<&str, i32> = HashMap::new();
+    for change in reorganisations {
+        let successor = *la_ids
+            .get(&change.new_code)
+            .ok_or_else(|| unknown("successor council", &change.new_code))?;
+        let predecessor = match predecessors.get(change.old_code.as_str()) {
+            Some(id) => *id,
+            None => {
+                let successor_row = local_authority::Entity::find_by_id(successor)
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| unknown("successor council", &change.new_code))?;
+                let council = local_authority::ActiveModel {
+                    ons_code: Set(change.old_code.clone()),
+                    name: Set(change.old_name.clone()),
+                    region: Set(successor_row.region),
+                    la_type: Set(if change.old_code.starts_with("E10") {
+                        LocalAuthorityType::County
+                    } else {
+                        LocalAuthorityType::Unitary
+                    }),
+                    valid_to: Set(Some(change.effective_date)),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                let area = area::ActiveModel {
+                    local_authority_id: Set(council.id),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                let mut member =
+                    membership(area.id, Some(council.id), None, true, SEND_REFORMS_IN_FORCE);
+                member.valid_to = Set(Some(change.effective_date));
+                member.insert(txn).await?;
+                if change.effective_date > ICBS_ESTABLISHED {
+                    for row in lookup
+                        .iter()
+                        .filter(|row| row.la_ons_code == change.new_code)
+                    {
+                        let icb = *icb_ids
+                            .get(&row.icb_ons_code)
+                            .ok_or_else(|| unknown("ICB", &row.icb_ons_code))?;
+                        let mut member =
+                            membership(area.id, None, Some(icb), row.is_main, ICBS_ESTABLISHED);
+                        member.valid_to = Set(Some(change.effective_date));
+                        member.insert(txn).await?;
+                    }
+                }
+                predecessors.insert(change.old_code.as_str(), council.id);
+                council.id
+            }
+        };
+        succession::ActiveModel {
+            kind: Set(SuccessionKind::LocalAuthority),
+            predecessor_id: Set(predecessor),
+            successor_id: Set(successor),
+            effective_on: Set(change.effective_date),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
 }
 
 fn membership(
