@@ -365,3 +365,21 @@ async fn an_abolished_council_keeps_its_history_and_names_its_successors() {
         .await;
     assert_eq!(today["localAuthorities"]["totalCount"], 153);
 }
+
+#[tokio::test]
+async fn the_2023_codes_of_surrey_heartlands_and_sussex_still_find_them() {
+    let app = TestApp::spawn().await;
+    for (old, current) in [("E54000052", "QXU"), ("E54000053", "QNX")] {
+        let data = app
+            .data(
+                "query($code: String!) { integratedCareBoard(code: $code) { odsCode successors { odsCode } } }",
+                json!({ "code": old }),
+            )
+            .await;
+        assert_eq!(data["integratedCareBoard"]["odsCode"], current);
+        assert_eq!(
+            data["integratedCareBoard"]["successors"],
+            json!([{ "odsCode": "S9B9J" }])
+        );
+    }
+}

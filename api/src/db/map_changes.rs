@@ -4,8 +4,11 @@
 //! a change is skipped when its board already holds its ONS code.
 
 use chrono::NaiveDate;
-use entity::{enums::Role, integrated_care_board};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use entity::{enums::Role, icb_code_alias, integrated_care_board};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
 use serde::Deserialize;
 
 use crate::{
@@ -17,6 +20,49 @@ use crate::{
 };
 
 const ICB_CHANGES: &str = include_str!("../../data/icb_changes.csv");
+const ICB_CODE_ALIASES: &str = include_str!("../../data/icb_code_aliases.csv");
+
+#[derive(Deserialize)]
+struct AliasRow {
+    old_code: String,
+    ons_code: String,
+}
+
+/// Records the ICB codes ONS reissued before the data begins, as aliases of the boards' current
+/// codes; each once.
+pub async fn record_aliases(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let rows: Vec<AliasRow> = csv::Reader::from_reader(ICB_CODE_ALIASES.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|error| DbErr::Custom(format!("icb_code_aliases.csv: {error}")))?;
+    let mut recorded = 0;
+    for row in rows {
+        let known = icb_code_alias::Entity::find()
+            .filter(icb_code_alias::Column::Code.eq(row.old_code.as_str()))
+            .count(db)
+            .await?
+            > 0;
+        if known {
+            continue;
+        }
+        let board = integrated_care_board::Entity::find()
+            .filter(integrated_care_board::Column::OnsCode.eq(row.ons_code.as_str()))
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                DbErr::Custom(format!("icb_code_aliases.csv: no ICB {}", row.ons_code))
+            })?;
+        icb_code_alias::ActiveModel {
+            code: Set(row.old_code),
+            integrated_care_board_id: Set(board.id),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        recorded += 1;
+    }
+    Ok(recorded)
+}
 
 #[derive(Deserialize)]
 struct Row {

@@ -87,6 +87,8 @@ pub async fn prepare(db: &DatabaseConnection, demo: bool) -> Result<(), DbErr> {
     if reference::load_if_empty(db).await? {
         tracing::info!("loaded the reference data: 153 local authorities and 42 ICBs");
     }
+    // Aliases first: they name boards by the codes they had before the shipped changes.
+    map_changes::record_aliases(db).await?;
     let changes = map_changes::record_pending(db).await?;
     if changes > 0 {
         tracing::info!(changes, "recorded the shipped changes to the ICB map");
