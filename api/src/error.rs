@@ -182,7 +182,7 @@ impl From<DbErr> for AppError {
             tracing::warn!(%error, "database unavailable");
             AppError::Unavailable
         } else {
-            tracing::error!(%error, "database error");
+            tracing::error!(%error, debug = ?error, "database error");
             AppError::Internal
         }
     }
@@ -198,8 +198,11 @@ fn is_unavailable(error: &DbErr) -> bool {
     };
     match runtime {
         RuntimeErr::SqlxError(sqlx) => match sqlx.as_ref() {
+            // A protocol breakdown means the connection is gone (a server that went away in
+            // the middle of a message), not that the statement was wrong.
             SqlxError::Io(_)
             | SqlxError::Tls(_)
+            | SqlxError::Protocol(_)
             | SqlxError::PoolTimedOut
             | SqlxError::PoolClosed
             | SqlxError::WorkerCrashed => true,

@@ -228,6 +228,27 @@ async fn a_council_split_recorded_ahead_changes_nothing_until_its_date() {
         then["localAuthority"]["localAuthority"]["successors"],
         json!([{ "name": "East Surrey" }, { "name": "West Surrey" }])
     );
+    // Changes are recorded in date order: an ICB change before the split that touches Surrey,
+    // recorded after it, is refused; so is a board for an area that does not exist yet.
+    let earlier = call(&app, &nhs(), "recordIcbChange", json!({
+        "effectiveOn": day(60),
+        "icb": { "code": "E54000069", "odsCode": "S9B9J", "name": "NHS Surrey and Sussex Integrated Care Board" },
+        "areas": [{ "areaCode": "E10000030", "isPrimary": true }, { "areaCode": "E10000032", "isPrimary": true },
+                  { "areaCode": "E10000011", "isPrimary": true }, { "areaCode": "E06000043", "isPrimary": true }]
+    }), "integratedCareBoard { code }").await;
+    assert_eq!(
+        earlier["data"]["recordIcbChange"]["userErrors"][0]["code"], "INVALID_TRANSITION",
+        "{earlier}"
+    );
+    let unborn = call(&app, &nhs(), "recordIcbChange", json!({
+        "effectiveOn": day(0),
+        "icb": { "code": "E54000069", "odsCode": "S9B9J", "name": "NHS Surrey and Sussex Integrated Care Board" },
+        "areas": [{ "areaCode": "E06000991", "isPrimary": true }]
+    }), "integratedCareBoard { code }").await;
+    assert_eq!(
+        unborn["data"]["recordIcbChange"]["userErrors"][0]["code"], "INVALID_TRANSITION",
+        "{unborn}"
+    );
     // A code already in use, or a council that no longer exists then, is refused.
     let again = call(
         &app,

@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use entity::{enums::Role, icb_code_alias, integrated_care_board};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::Deserialize;
 
@@ -124,12 +124,36 @@ pub async fn record_pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
     });
     let mut recorded = 0;
     for row in rows()? {
-        let applied = integrated_care_board::Entity::find()
+        // Recorded already, here or through the API (perhaps with another reported ONS code):
+        // the board holds the code, or a new board's ODS code exists, or a board it closes
+        // has its closing recorded.
+        let closes: Vec<String> = row
+            .closes
+            .split(';')
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let holds_code = integrated_care_board::Entity::find()
             .filter(integrated_care_board::Column::OnsCode.eq(row.code.as_str()))
             .count(db)
             .await?
             > 0;
-        if applied {
+        let merged_already = !closes.is_empty()
+            && integrated_care_board::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(integrated_care_board::Column::OdsCode.eq(row.ods_code.as_str()))
+                        .add(
+                            Condition::all()
+                                .add(integrated_care_board::Column::OdsCode.is_in(closes))
+                                .add(integrated_care_board::Column::ValidTo.is_not_null()),
+                        ),
+                )
+                .count(db)
+                .await?
+                > 0;
+        if holds_code || merged_already {
             continue;
         }
         let code = row.code.clone();

@@ -87,6 +87,11 @@ pub async fn prepare(db: &DatabaseConnection, demo: bool) -> Result<(), DbErr> {
     if reference::load_if_empty(db).await? {
         tracing::info!("loaded the reference data: 153 local authorities and 42 ICBs");
     }
+    if reference::record_lineage_if_absent(db).await? {
+        tracing::info!(
+            "recorded the councils' lineage: reorganised councils and their predecessors"
+        );
+    }
     // Aliases first: they name boards by the codes they had before the shipped changes.
     map_changes::record_aliases(db).await?;
     let changes = map_changes::record_pending(db).await?;

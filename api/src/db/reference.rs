@@ -8,12 +8,13 @@ use chrono::NaiveDate;
 use entity::{
     area,
     enums::{LocalAuthorityType, NhsRegion, Region, SuccessionKind},
-    integrated_care_board, local_authority, partnership_membership, succession,
+    icb_code_alias, integrated_care_board, local_authority, partnership_membership, succession,
 };
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -184,18 +185,56 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
     partnership_membership::Entity::insert_many(la_members.chain(icb_members))
         .exec(&txn)
         .await?;
-    for (code, began) in &created_on {
-        let mut council: local_authority::ActiveModel =
-            local_authority::Entity::find_by_id(la_ids[code])
-                .one(&txn)
-                .await?
-                .ok_or_else(|| unknown("local authority", code))?
-                .into();
-        council.valid_from = Set(Some(*began));
-        council.update(&txn).await?;
-    }
-    load_predecessors(&txn, &reorganisations, &la_ids, &lookup, &icb_ids).await?;
+    txn.commit().await?;
+    Ok(true)
+}
 
+/// Records the councils' lineage once, including in a database loaded before it was kept: when
+/// each reorganised council began, and the councils it succeeded. Returns whether it did.
+pub async fn record_lineage_if_absent(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    let recorded = succession::Entity::find()
+        .filter(succession::Column::Kind.eq(SuccessionKind::LocalAuthority))
+        .count(db)
+        .await?;
+    if recorded > 0 {
+        return Ok(false);
+    }
+    let txn = db.begin().await?;
+    let reorganisations: Vec<CodeChangeRow> = parse::<CodeChangeRow>(LA_CODE_CHANGES)?
+        .into_iter()
+        .filter(|change| change.change_type != "recode")
+        .collect();
+    let la_ids: HashMap<String, i32> = local_authority::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|la| (la.ons_code, la.id))
+        .collect();
+    // Boards by every ONS code they have had, so the 2024 lookup still finds a recoded one.
+    let mut icb_ids: HashMap<String, i32> = integrated_care_board::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|icb| (icb.ons_code, icb.id))
+        .collect();
+    for alias in icb_code_alias::Entity::find().all(&txn).await? {
+        icb_ids.insert(alias.code, alias.integrated_care_board_id);
+    }
+    for change in &reorganisations {
+        let id = *la_ids
+            .get(&change.new_code)
+            .ok_or_else(|| unknown("successor council", &change.new_code))?;
+        local_authority::Entity::update_many()
+            .col_expr(
+                local_authority::Column::ValidFrom,
+                Some(change.effective_date).into(),
+            )
+            .filter(local_authority::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
+    let lookup: Vec<LookupRow> = parse(LA_ICB_LOOKUP)?;
+    load_predecessors(&txn, &reorganisations, &la_ids, &lookup, &icb_ids).await?;
     txn.commit().await?;
     Ok(true)
 }

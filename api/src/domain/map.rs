@@ -209,12 +209,22 @@ mod tests {
         let plan = plan_icb_change(&map(), &takeover, no_later).unwrap();
         assert_eq!(plan.end, vec![3]);
         assert_eq!(plan.start, vec![(3, 11, false), (3, 20, true)]);
-        // Two primaries, or none, are refused.
-        let second_primary = IcbChange {
+        // A new secondary board leaves the primary as it is.
+        let second_board = IcbChange {
             areas: vec![(3, false)],
             ..takeover.clone()
         };
-        assert!(plan_icb_change(&map(), &second_primary, no_later).is_ok());
+        assert!(plan_icb_change(&map(), &second_board, no_later).is_ok());
+        // An area left with no primary is refused.
+        let no_primary = IcbChange {
+            closes: vec![11],
+            areas: vec![(3, false)],
+            ..takeover
+        };
+        assert!(matches!(
+            plan_icb_change(&map(), &no_primary, no_later),
+            Err(Rejection::InvalidTransition { .. })
+        ));
     }
 
     #[test]

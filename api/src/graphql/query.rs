@@ -298,7 +298,6 @@ impl Query {
             order,
             descending,
             as_of.map_or(today, |date| date.0),
-            today,
         )
         .await
         .extend()?;
@@ -421,7 +420,7 @@ impl Query {
     ) -> Result<NationalSummary> {
         let today = context::today(ctx)?;
         let as_of = as_of.map_or(today, |date| date.0);
-        let summary = summary::national(context::viewer(ctx)?, context::db(ctx)?, as_of, today)
+        let summary = summary::national(context::viewer(ctx)?, context::db(ctx)?, as_of)
             .await
             .extend()?;
         Ok(NationalSummary {

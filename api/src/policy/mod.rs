@@ -196,6 +196,12 @@ pub fn interventions(viewer: &Viewer) -> Visibility<InterventionStatus> {
     }
 }
 
+/// Whether a viewer may read who made a record (a token's subject), as on a plan's progress
+/// history: signed-in callers may; the public, which reads no audit trail, may not.
+pub fn reads_authors(viewer: &Viewer) -> bool {
+    audit_events(viewer) != AuditScope::Nothing
+}
+
 /// Which audit events a viewer may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditScope {

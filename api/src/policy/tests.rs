@@ -233,3 +233,15 @@ fn a_cancelled_inspection_leaves_a_tombstone_for_exactly_those_who_followed_it()
         }
     }
 }
+
+#[test]
+fn only_signed_in_callers_read_who_recorded_something() {
+    for row in matrix() {
+        assert_eq!(
+            reads_authors(&row.viewer),
+            row.name != "public",
+            "{}",
+            row.name
+        );
+    }
+}

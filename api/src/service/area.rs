@@ -143,9 +143,9 @@ pub async fn served_by_icbs(
     Ok(served)
 }
 
-/// The areas matching `filter`, each with its cursor, sorted by `order` (ascending unless
-/// `descending`). `as_of` is the date the schedule-based filters and order are computed for;
-/// `today` decides which ICBs currently serve an area.
+/// The areas in existence on `as_of` that match `filter` (an ICB filter by the boards serving
+/// them that day), each with its cursor, sorted by `order` (ascending unless `descending`);
+/// `as_of` is also the date the schedule-based filters and order are computed for.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     viewer: &Viewer,
@@ -154,12 +154,11 @@ pub async fn list(
     order: AreaOrder,
     descending: bool,
     as_of: NaiveDate,
-    today: NaiveDate,
 ) -> Result<Vec<(Cursor, AreaRecord)>, AppError> {
     let mut select = visible::<area::Entity>(viewer);
     if let Some(icb) = &filter.icb {
         select = select
-            .filter(area::Column::Id.in_subquery(reference::areas_served_by(viewer, icb, today)));
+            .filter(area::Column::Id.in_subquery(reference::areas_served_by(viewer, icb, as_of)));
     }
     let mut select = with_local_authority(select).filter(reference::exists_on(
         local_authority::Column::ValidFrom,

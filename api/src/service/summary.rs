@@ -42,7 +42,6 @@ pub async fn national(
     viewer: &Viewer,
     db: &DatabaseConnection,
     as_of: NaiveDate,
-    today: NaiveDate,
 ) -> Result<NationalSummary, AppError> {
     let areas = area::list(
         viewer,
@@ -51,7 +50,6 @@ pub async fn national(
         AreaOrder::Code,
         false,
         as_of,
-        today,
     )
     .await?;
     let area_ids: Vec<i32> = areas.iter().map(|(_, record)| record.area.id).collect();

@@ -21,6 +21,7 @@ use crate::{
         context,
         id::{NodeType, encode},
     },
+    policy,
     service::history,
 };
 
@@ -258,9 +259,11 @@ impl ActionProgress {
         self.0.recorded_at
     }
 
-    /// The subject of the token that recorded it.
-    async fn recorded_by(&self) -> &str {
-        &self.0.actor_subject
+    /// The subject of the token that recorded it; null for the public, which reads no one's
+    /// identity.
+    async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let viewer = context::viewer(ctx)?;
+        Ok(policy::reads_authors(viewer).then_some(self.0.actor_subject.as_str()))
     }
 
     /// The recording partner's organisation (LA or ICB ONS code).

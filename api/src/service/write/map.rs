@@ -117,9 +117,9 @@ pub async fn record_icb_change(
         let icb = find_icb(&change, &field, code)
             .await?
             .ok_or_else(|| Rejection::invalid(&field, "no ICB has this code"))?;
-        if !exists_on(icb.valid_from, icb.valid_to, on) {
+        if !exists_on(icb.valid_from, icb.valid_to, on) || icb.valid_to.is_some() {
             return Err(Rejection::transition(format!(
-                "{} does not exist on {on}, so it cannot close then",
+                "{} does not exist on {on}, or its closing is already recorded",
                 icb.name
             ))
             .into());
@@ -128,9 +128,16 @@ pub async fn record_icb_change(
     }
     let mut areas = Vec::new();
     for (index, (code, is_primary)) in input.areas.iter().enumerate() {
-        let area = change
-            .area(&format!("input.areas.{index}.areaCode"), code)
-            .await?;
+        let field = format!("input.areas.{index}.areaCode");
+        let area = change.area(&field, code).await?;
+        let council = council_of(&change, area).await?;
+        if !exists_on(council.valid_from, council.valid_to, on) {
+            return Err(Rejection::transition(format!(
+                "{} does not exist on {on}, so no ICB serves it then",
+                council.name
+            ))
+            .into());
+        }
         areas.push((area, *is_primary));
     }
     let by_ons = find_icb(&change, "input.icb.code", ons_code.as_str()).await?;
@@ -200,6 +207,13 @@ pub async fn record_icb_change(
             .await?
         }
     };
+    if icb.valid_to.is_some() {
+        return Err(Rejection::transition(format!(
+            "{} already has its closing recorded: record changes in date order",
+            icb.name
+        ))
+        .into());
+    }
     let closes: Vec<i32> = closed.iter().map(|icb| icb.id).collect();
     let mut involved: Vec<i32> = closes.clone();
     involved.push(icb.id);
@@ -227,17 +241,7 @@ pub async fn record_icb_change(
         .filter(partnership_membership::Column::AreaId.is_in(concerned.iter().copied()))
         .all(change.connection())
         .await?;
-    let later: BTreeSet<i32> = partnership_membership::Entity::find()
-        .select_only()
-        .column(partnership_membership::Column::AreaId)
-        .filter(partnership_membership::Column::IntegratedCareBoardId.is_not_null())
-        .filter(partnership_membership::Column::ValidFrom.gt(on))
-        .filter(partnership_membership::Column::AreaId.is_in(concerned.iter().copied()))
-        .into_tuple::<i32>()
-        .all(change.connection())
-        .await?
-        .into_iter()
-        .collect();
+    let later = areas_changed_after(&change, concerned.iter().copied(), on, true).await?;
     let current: Vec<IcbMembership> = in_force_rows
         .iter()
         .filter_map(|row| {
@@ -323,6 +327,50 @@ pub async fn record_icb_change(
     Ok(icb)
 }
 
+/// The council whose area this is.
+async fn council_of(
+    change: &Change<'_>,
+    area_id: i32,
+) -> Result<local_authority::Model, ChangeError> {
+    let area = area::Entity::find_by_id(area_id)
+        .one(change.connection())
+        .await?
+        .ok_or(ChangeError::Failed(crate::error::AppError::Internal))?;
+    local_authority::Entity::find_by_id(area.local_authority_id)
+        .one(change.connection())
+        .await?
+        .ok_or(ChangeError::Failed(crate::error::AppError::Internal))
+}
+
+/// The areas among `areas` with a membership (an ICB's only, if `icbs_only`) that begins after
+/// `on` or already ends after it: a later change is recorded for them, and changes to an area
+/// are recorded in date order so that none is rewritten.
+async fn areas_changed_after(
+    change: &Change<'_>,
+    areas: impl IntoIterator<Item = i32>,
+    on: NaiveDate,
+    icbs_only: bool,
+) -> Result<BTreeSet<i32>, ChangeError> {
+    let mut query = partnership_membership::Entity::find()
+        .select_only()
+        .column(partnership_membership::Column::AreaId)
+        .filter(partnership_membership::Column::AreaId.is_in(areas))
+        .filter(
+            Condition::any()
+                .add(partnership_membership::Column::ValidFrom.gt(on))
+                .add(partnership_membership::Column::ValidTo.gt(on)),
+        );
+    if icbs_only {
+        query = query.filter(partnership_membership::Column::IntegratedCareBoardId.is_not_null());
+    }
+    Ok(query
+        .into_tuple::<i32>()
+        .all(change.connection())
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// The NHS region of the ICBs serving the first of `areas` on `on`.
 async fn region_of_areas(
     change: &Change<'_>,
@@ -381,9 +429,11 @@ pub async fn record_local_authority_change(
             .one(change.connection())
             .await?
             .ok_or_else(|| Rejection::invalid(&field, "no council has this code"))?;
-        if !exists_on(council.valid_from, council.valid_to, effective_on) {
+        if !exists_on(council.valid_from, council.valid_to, effective_on)
+            || council.valid_to.is_some()
+        {
             return Err(Rejection::transition(format!(
-                "{} does not exist on {effective_on}",
+                "{} does not exist on {effective_on}, or its end is already recorded",
                 council.name
             ))
             .into());
@@ -395,10 +445,19 @@ pub async fn record_local_authority_change(
             .ok_or_else(|| Rejection::invalid(&field, "this council has no area"))?;
         old.push((council, area));
     }
+    let old_area_ids: Vec<i32> = old.iter().map(|(_, area)| area.id).collect();
+    if !areas_changed_after(&change, old_area_ids.iter().copied(), effective_on, false)
+        .await?
+        .is_empty()
+    {
+        return Err(Rejection::transition(
+            "a later change to these councils' partnerships is already recorded: record changes in date order",
+        )
+        .into());
+    }
     let region = old[0].0.region;
     // The successors' areas are served by the ICBs serving the predecessors' areas, the first
     // predecessor's primary ICB first; NHS England can then record any boundary change.
-    let old_area_ids: Vec<i32> = old.iter().map(|(_, area)| area.id).collect();
     let old_memberships = partnership_membership::Entity::find()
         .filter(partnership_membership::Column::AreaId.is_in(old_area_ids.clone()))
         .filter(in_force(effective_on))

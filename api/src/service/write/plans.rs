@@ -540,6 +540,16 @@ pub async fn action_step(
         }
         ActionStep::Remove => {
             plan_state(&plan).apply(PlanCommand::EditActions, change.today())?;
+            let progress = action_progress::Entity::find()
+                .filter(action_progress::Column::PriorityActionId.eq(id))
+                .count(change.connection())
+                .await?;
+            if progress > 0 {
+                return Err(Rejection::transition(
+                    "an action with recorded progress stays: its history is the plan's record",
+                )
+                .into());
+            }
             // Bump the revision first, so a concurrent change from the same revision loses.
             let after = change
                 .save::<priority_action::Entity, _>(&before, revision, row)
