@@ -27,10 +27,7 @@ use sea_orm::{
 
 const LABEL: &str = "Synthetic demo record, not a real";
 /// The last day the synthetic history reaches; later dates stay in the future.
-const HISTORY_ENDS: NaiveDate = match NaiveDate::from_ymd_opt(2026, 10, 31) {
-    Some(date) => date,
-    None => panic!("invalid constant date"),
-};
+const HISTORY_ENDS: NaiveDate = crate::domain::date(2026, 10, 31);
 
 pub async fn load_if_absent(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let already = inspection::Entity::find()

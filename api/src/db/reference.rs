@@ -27,13 +27,7 @@ const LA_CODE_CHANGES: &str = include_str!("../../data/la_code_changes.csv");
 
 /// Part 3 of the Children and Families Act 2014, which made SEND a duty of the local area,
 /// came into force on 1 September 2014: the start of every partnership we have no later date for.
-const SEND_REFORMS_IN_FORCE: NaiveDate = date(2014, 9, 1);
-const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
-    match NaiveDate::from_ymd_opt(year, month, day) {
-        Some(date) => date,
-        None => panic!("invalid constant date"),
-    }
-}
+const SEND_REFORMS_IN_FORCE: NaiveDate = crate::domain::date(2014, 9, 1);
 
 #[derive(Deserialize)]
 struct LocalAuthorityRow {

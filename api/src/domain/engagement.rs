@@ -34,9 +34,7 @@ impl Meeting {
         today: NaiveDate,
     ) -> Checked<Self> {
         rejection::planned_date("input.scheduledFor", scheduled_for, today)?;
-        let framework_2023_began =
-            NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or(rejection::EARLIEST);
-        if scheduled_for < framework_2023_began {
+        if scheduled_for < rejection::FRAMEWORK_2023_BEGAN {
             return Err(Rejection::invalid(
                 "input.scheduledFor",
                 "engagement meetings belong to the 2023 framework",

@@ -303,12 +303,12 @@ impl Inspection {
         let mut effects = Vec::new();
         match command {
             Command::Notify { on } => {
-                self.expect(&[Planned], "notify the area")?;
+                self.require_status(&[Planned], "notify the area")?;
                 next.notified_on = Some(rejection::past_date("input.notifiedOn", on, today)?);
                 next.status = Notified;
             }
             Command::StartOnSite { on } => {
-                self.expect(&[Notified], "start on site")?;
+                self.require_status(&[Notified], "start on site")?;
                 let on = rejection::past_date("input.onSiteStartOn", on, today)?;
                 rejection::not_before(
                     "onSiteStartOn",
@@ -319,7 +319,7 @@ impl Inspection {
                 next.status = OnSite;
             }
             Command::FinishOnSite { on } => {
-                self.expect(&[OnSite], "finish on site")?;
+                self.require_status(&[OnSite], "finish on site")?;
                 let on = rejection::past_date("input.onSiteEndOn", on, today)?;
                 rejection::not_before(
                     "onSiteEndOn",
@@ -330,7 +330,7 @@ impl Inspection {
                 next.status = Reporting;
             }
             Command::RecordFindings(findings) => {
-                self.expect(
+                self.require_status(
                     &[Reporting],
                     "record findings (they are replaceable until the draft is shared)",
                 )?;
@@ -342,7 +342,7 @@ impl Inspection {
                 effects.push(Effect::ReplaceRecommendations(findings.recommendations));
             }
             Command::ShareDraftReport { on } => {
-                self.expect(&[Reporting], "share the draft report")?;
+                self.require_status(&[Reporting], "share the draft report")?;
                 if self.finding.is_none() {
                     return Err(Rejection::transition(
                         "the findings must be recorded before the draft report is shared",
@@ -358,7 +358,7 @@ impl Inspection {
                 next.status = DraftShared;
             }
             Command::SignOff(inspectorate) => {
-                self.expect(&[Reporting, DraftShared], "sign off the report")?;
+                self.require_status(&[Reporting, DraftShared], "sign off the report")?;
                 if self.finding.is_none() {
                     return Err(Rejection::transition(
                         "the findings must be recorded before the report is signed off",
@@ -376,7 +376,7 @@ impl Inspection {
                 *signed = true;
             }
             Command::Publish { at, report_url } => {
-                self.expect(&[DraftShared], "publish the report")?;
+                self.require_status(&[DraftShared], "publish the report")?;
                 if self.held_reason.is_some() {
                     return Err(Rejection::transition(
                         "the publication is held: release it instead",
@@ -438,7 +438,7 @@ impl Inspection {
         })
     }
 
-    fn expect(&self, states: &[InspectionStatus], what: &str) -> Checked<()> {
+    fn require_status(&self, states: &[InspectionStatus], what: &str) -> Checked<()> {
         if states.contains(&self.status) {
             Ok(())
         } else {
@@ -664,9 +664,9 @@ pub fn check_imported_dates(
         }
         previous = Some((field, date));
     }
-    let framework_2023_began = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or(rejection::EARLIEST);
+
     if framework == InspectionFramework::Framework2023
-        && dates.on_site_start_on < framework_2023_began
+        && dates.on_site_start_on < rejection::FRAMEWORK_2023_BEGAN
     {
         return Err(Rejection::invalid(
             "input.onSiteStartOn",

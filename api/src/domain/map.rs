@@ -10,10 +10,17 @@ use chrono::NaiveDate;
 use super::rejection::{Checked, Rejection};
 
 /// The day ICBs replaced clinical commissioning groups: no ICB change takes effect before it.
-pub const ICBS_ESTABLISHED: NaiveDate = match NaiveDate::from_ymd_opt(2022, 7, 1) {
-    Some(date) => date,
-    None => panic!("invalid constant date"),
-};
+pub const ICBS_ESTABLISHED: NaiveDate = super::date(2022, 7, 1);
+
+/// Whether a council, board or membership with these bounds (`None`: open; the end exclusive)
+/// exists on `on`.
+pub fn in_existence(
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    on: NaiveDate,
+) -> bool {
+    valid_from.is_none_or(|from| from <= on) && valid_to.is_none_or(|to| to > on)
+}
 
 /// An ICB's membership of an area's partnership, as the rules read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

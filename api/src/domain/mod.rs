@@ -12,6 +12,15 @@ pub mod plans;
 pub mod rejection;
 pub mod schedule;
 
+/// A date written in the code. Evaluated at compile time where it defines a constant, so an
+/// impossible date fails the build rather than a request.
+pub const fn date(year: i32, month: u32, day: u32) -> chrono::NaiveDate {
+    match chrono::NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => panic!("invalid constant date"),
+    }
+}
+
 /// The longest prefix of a caller's input that an error message repeats.
 pub const ECHO_LIMIT: usize = 64;
 

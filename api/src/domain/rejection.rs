@@ -41,7 +41,9 @@ pub const MAX_URL: usize = 2_000;
 /// The most recommendations one report may carry.
 pub const MAX_RECOMMENDATIONS: usize = 100;
 /// No record of this API predates the 2016 framework.
-pub const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2016, 5, 1).unwrap();
+pub const EARLIEST: NaiveDate = super::date(2016, 5, 1);
+/// The 2023 framework's inspections and engagement meetings began in 2023.
+pub const FRAMEWORK_2023_BEGAN: NaiveDate = super::date(2023, 1, 1);
 
 /// Free text: not blank, at most [`MAX_TEXT`] characters, stored trimmed.
 pub fn text(field: &str, value: &str) -> Checked<String> {

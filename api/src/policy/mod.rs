@@ -10,8 +10,8 @@ mod tests;
 
 pub use entity::enums::Role;
 use entity::enums::{
-    EngagementMeetingStatus, InspectionStatus, InterventionStatus, PriorityActionPlanStatus,
-    StrategicPlanStatus,
+    EngagementMeetingStatus, InspectionStatus, Inspectorate, InterventionStatus,
+    PriorityActionPlanStatus, StrategicPlanStatus,
 };
 
 /// The caller of a request. The anonymous public is a viewer too.
@@ -232,6 +232,15 @@ pub fn audit_events(viewer: &Viewer) -> AuditScope {
         Some(Role::Ofsted | Role::Cqc) => AuditScope::All,
         Some(role @ (Role::Dfe | Role::NhsEngland)) => AuditScope::ActorRole(role),
         Some(Role::LocalPartner) => AuditScope::Areas(viewer.own_areas().to_vec()),
+    }
+}
+
+/// The inspectorate a role signs for; `None` for a role that is not one.
+pub fn inspectorate_of(role: Role) -> Option<Inspectorate> {
+    match role {
+        Role::Ofsted => Some(Inspectorate::Ofsted),
+        Role::Cqc => Some(Inspectorate::Cqc),
+        _ => None,
     }
 }
 

@@ -245,3 +245,15 @@ fn only_signed_in_callers_read_who_recorded_something() {
         );
     }
 }
+
+#[test]
+fn only_the_inspectorates_sign_reports() {
+    for role in Role::iter() {
+        let expected = match role {
+            Role::Ofsted => Some(Inspectorate::Ofsted),
+            Role::Cqc => Some(Inspectorate::Cqc),
+            _ => None,
+        };
+        assert_eq!(inspectorate_of(role), expected, "{role:?}");
+    }
+}

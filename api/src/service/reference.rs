@@ -88,13 +88,11 @@ pub fn icb_code_condition(code: &IcbCode) -> Condition {
 
 /// Memberships in force on `on`: begun by then and not yet ended.
 pub fn in_force(on: NaiveDate) -> Condition {
-    Condition::all()
-        .add(partnership_membership::Column::ValidFrom.lte(on))
-        .add(
-            Condition::any()
-                .add(partnership_membership::Column::ValidTo.is_null())
-                .add(partnership_membership::Column::ValidTo.gt(on)),
-        )
+    exists_on(
+        partnership_membership::Column::ValidFrom,
+        partnership_membership::Column::ValidTo,
+        on,
+    )
 }
 
 /// The ids of the areas an ICB (by either code) serves on `on`, as a subquery.
@@ -196,7 +194,7 @@ pub async fn successions(
         .collect())
 }
 
-/// Councils or ICBs in existence on `on`.
+/// Rows in existence on `on`, by their bounds (`domain::map::in_existence`, in SQL).
 pub fn exists_on<C: ColumnTrait>(valid_from: C, valid_to: C, on: NaiveDate) -> Condition {
     Condition::all()
         .add(

@@ -19,7 +19,10 @@ use super::{
     schedule::InspectionSchedule,
 };
 use crate::{
-    domain::schedule::{self, ScheduleSettings},
+    domain::{
+        map,
+        schedule::{self, ScheduleSettings},
+    },
     graphql::{
         context,
         id::{NodeType, encode},
@@ -189,7 +192,7 @@ impl Area {
         Ok(rows
             .iter()
             .filter(|membership| {
-                membership.valid_from <= on && membership.valid_to.is_none_or(|to| to > on)
+                map::in_existence(Some(membership.valid_from), membership.valid_to, on)
             })
             .cloned()
             .map(PartnershipMembership)

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{
         InspectionFramework, InspectionKind, InspectionOutcome, InspectionStatus, Inspectorate,
-        MonitoringProgress, PriorityActionPlanStatus, RevisitProgress, Role,
+        MonitoringProgress, PriorityActionPlanStatus, RevisitProgress,
     },
     inspection, priority_action_plan, recommendation,
 };
@@ -25,7 +25,7 @@ use crate::{
     },
     error::AppError,
     global_id::{self, NodeType},
-    policy::{Action, Viewer},
+    policy::{self, Action, Viewer},
     service::{
         change::{
             Change, ChangeError, Changes, Event, ObjectKind, Recorded, date, enum_value, optional,
@@ -161,10 +161,9 @@ impl Step {
                 recommendations,
             )?),
             Step::ShareDraftReport(on) => Command::ShareDraftReport { on },
-            Step::SignOff => Command::SignOff(match change.caller().role {
-                Role::Cqc => Inspectorate::Cqc,
-                _ => Inspectorate::Ofsted,
-            }),
+            Step::SignOff => Command::SignOff(
+                policy::inspectorate_of(change.caller().role).ok_or(AppError::Forbidden)?,
+            ),
             Step::Publish { at, report_url } => Command::Publish {
                 at,
                 report_url: rejection::https_url("input.reportUrl", &report_url)?,

@@ -73,11 +73,6 @@ pub struct IcbChangeInput {
     pub areas: Vec<(String, bool)>,
 }
 
-/// Whether an ICB or council exists on `on`.
-fn exists_on(valid_from: Option<NaiveDate>, valid_to: Option<NaiveDate>, on: NaiveDate) -> bool {
-    valid_from.is_none_or(|from| from <= on) && valid_to.is_none_or(|to| to > on)
-}
-
 async fn find_icb(
     change: &Change<'_>,
     field: &str,
@@ -117,7 +112,7 @@ pub async fn record_icb_change(
         let icb = find_icb(&change, &field, code)
             .await?
             .ok_or_else(|| Rejection::invalid(&field, "no ICB has this code"))?;
-        if !exists_on(icb.valid_from, icb.valid_to, on) || icb.valid_to.is_some() {
+        if !map::in_existence(icb.valid_from, icb.valid_to, on) || icb.valid_to.is_some() {
             return Err(Rejection::transition(format!(
                 "{} does not exist on {on}, or its closing is already recorded",
                 icb.name
@@ -131,7 +126,7 @@ pub async fn record_icb_change(
         let field = format!("input.areas.{index}.areaCode");
         let area = change.area(&field, code).await?;
         let council = council_of(&change, area).await?;
-        if !exists_on(council.valid_from, council.valid_to, on) {
+        if !map::in_existence(council.valid_from, council.valid_to, on) {
             return Err(Rejection::transition(format!(
                 "{} does not exist on {on}, so no ICB serves it then",
                 council.name
@@ -175,7 +170,7 @@ pub async fn record_icb_change(
                 .insert(change.connection())
                 .await?;
             }
-            if !exists_on(icb.valid_from, icb.valid_to, on) {
+            if !map::in_existence(icb.valid_from, icb.valid_to, on) {
                 return Err(
                     Rejection::transition(format!("{} does not exist on {on}", icb.name)).into(),
                 );
@@ -429,7 +424,7 @@ pub async fn record_local_authority_change(
             .one(change.connection())
             .await?
             .ok_or_else(|| Rejection::invalid(&field, "no council has this code"))?;
-        if !exists_on(council.valid_from, council.valid_to, effective_on)
+        if !map::in_existence(council.valid_from, council.valid_to, effective_on)
             || council.valid_to.is_some()
         {
             return Err(Rejection::transition(format!(
