@@ -72,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await?;
     config.listen_addr = listener.local_addr()?;
-    let router = api::app(&config, db)?;
+    let router = api::app(&config, db)?.router;
     tokio::spawn(api::http::serve_until(
         listener,
         router,

@@ -113,6 +113,15 @@ pub struct Config {
     pub limits: RequestLimits,
     #[command(flatten)]
     pub auth: AuthConfig,
+    /// Bytes of memory for answers kept to serve again (0 keeps none). Each answer is kept
+    /// for one audience of viewers until the data or the clock changes it.
+    #[arg(
+        long,
+        global = true,
+        env = "RESPONSE_CACHE_BYTES",
+        default_value_t = 16 * 1024 * 1024
+    )]
+    pub response_cache_bytes: u64,
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; then they are aborted.
     #[arg(long, global = true, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,

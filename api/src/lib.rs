@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod data_version;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -33,7 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = TcpListener::bind(config.listen_addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen_addr))?;
-            http::serve(listener, app(&config, db)?, config.shutdown_grace()).await?;
+            http::serve(listener, app(&config, db)?.router, config.shutdown_grace()).await?;
         }
         Command::Migrate => {
             let db = connect(&config).await?;
@@ -53,6 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 DatabaseConnection::default(),
                 config.limits,
                 rate_limiter(&config),
+                data_version::DataVersion::local(),
             )
             .sdl();
             match output {
@@ -65,20 +67,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The router over a prepared database, as `serve` runs it and as tests spawn it.
-pub fn app(config: &Config, db: DatabaseConnection) -> Result<axum::Router, auth::KeyConfigError> {
+/// The application over a prepared database, as `serve` runs it and as tests spawn it.
+pub struct App {
+    pub router: axum::Router,
+    /// The answers it keeps: whatever changes the database other than through the API must
+    /// make it forget them.
+    pub responses: std::sync::Arc<http::ResponseCache>,
+}
+
+pub fn app(config: &Config, db: DatabaseConnection) -> Result<App, auth::KeyConfigError> {
     let rate_limiter = rate_limiter(config);
     rate_limiter.spawn_cleanup();
-    let schema = graphql::build_schema(db.clone(), config.limits, rate_limiter.clone());
+    let data_version = data_version::DataVersion::follow(&db);
+    let schema = graphql::build_schema(
+        db.clone(),
+        config.limits,
+        rate_limiter.clone(),
+        data_version.clone(),
+    );
     let authenticator = std::sync::Arc::new(auth::Authenticator::from_config(&config.auth)?);
-    Ok(http::router(http::AppState {
-        schema,
-        db,
-        authenticator,
-        limits: config.limits,
-        rate_limiter,
-        metrics: metrics::install(),
-    }))
+    let responses = std::sync::Arc::new(http::ResponseCache::new(
+        db.clone(),
+        data_version,
+        config.response_cache_bytes,
+    ));
+    Ok(App {
+        router: http::router(http::AppState {
+            schema,
+            db,
+            authenticator,
+            limits: config.limits,
+            rate_limiter,
+            metrics: metrics::install(),
+            responses: responses.clone(),
+        }),
+        responses,
+    })
 }
 
 fn rate_limiter(config: &Config) -> std::sync::Arc<rate_limit::RateLimiter> {

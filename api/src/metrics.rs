@@ -143,6 +143,17 @@ fn operation_label(operation: Option<&str>) -> String {
     }
 }
 
+/// One SQL statement sent to the database.
+pub fn statement() {
+    counter!("send_inspections_database_statements_total").increment(1);
+}
+
+/// A query that could be answered from memory: served so, or run (none kept, or stale).
+pub fn kept_answer(served: bool) {
+    let outcome = if served { "served" } else { "ran" };
+    counter!("send_inspections_kept_answers_total", "outcome" => outcome).increment(1);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ mod browser;
 mod contract;
 mod http;
 mod inspections;
+mod kept;
 mod keys;
 mod limits;
 mod map_write;

@@ -8,7 +8,13 @@ fn checked_in_schema_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
     let limits = RequestLimits::default();
     let rate_limiter = api::rate_limit::RateLimiter::new(0, 0, limits.max_cost);
-    let sdl = build_schema(DatabaseConnection::default(), limits, rate_limiter).sdl();
+    let sdl = build_schema(
+        DatabaseConnection::default(),
+        limits,
+        rate_limiter,
+        api::data_version::DataVersion::local(),
+    )
+    .sdl();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(path, &sdl).unwrap();
         return;

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     statements: Arc<AtomicUsize>,
+    /// The answers the app keeps; a test that writes to `db` directly must forget them.
+    pub responses: Arc<api::http::ResponseCache>,
     _sqlite_dir: Option<tempfile::TempDir>,
 }
 
@@ -58,7 +60,8 @@ impl TestApp {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let router = api::app(&config, db.clone()).expect("valid configuration");
+        let app = api::app(&config, db.clone()).expect("valid configuration");
+        let router = app.router;
         tokio::spawn(async move {
             api::http::serve_until(listener, router, std::future::pending(), Duration::ZERO)
                 .await
@@ -69,6 +72,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             statements,
+            responses: app.responses,
             _sqlite_dir: None,
         }
     }
@@ -135,6 +139,11 @@ impl TestApp {
     }
 
     /// Runs a query and counts the SQL statements it issued.
+    /// How many SQL statements the app has sent so far.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
     pub async fn count_statements(&self, query: &str, variables: Value) -> (usize, Value) {
         let before = self.statements.load(Ordering::SeqCst);
         let data = self.data(query, variables).await;
@@ -161,21 +170,8 @@ pub fn test_config() -> Config {
 pub async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&url)
-                .await
-                .expect("TEST_DATABASE_URL reachable");
-            admin
-                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-            let mut options = ConnectOptions::new(url);
-            options
-                .max_connections(5)
-                .set_schema_search_path(schema)
-                .sqlx_logging(false);
-            (Database::connect(options).await.unwrap(), None)
+            let schema = new_postgres_schema(&url).await;
+            (connect_to_schema(&url, &schema).await, None)
         }
         _ => {
             let dir = tempfile::tempdir().unwrap();
@@ -189,6 +185,30 @@ pub async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>)
             (db, Some(dir))
         }
     }
+}
+
+/// A schema of its own in the PostgreSQL database at `url`.
+pub async fn new_postgres_schema(url: &str) -> String {
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(url)
+        .await
+        .expect("TEST_DATABASE_URL reachable");
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    schema
+}
+
+/// A pool of connections to one schema of the PostgreSQL database at `url`.
+pub async fn connect_to_schema(url: &str, schema: &str) -> DatabaseConnection {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(5)
+        .set_schema_search_path(schema)
+        .sqlx_logging(false);
+    Database::connect(options).await.unwrap()
 }
 
 /// A query document from the partners' contract (`../shared/queries/`).
@@ -210,9 +230,14 @@ pub fn test_auth() -> AuthConfig {
 
 /// A token for `role` signed with the test secret, valid for an hour.
 pub fn token(role: &str, org_code: Option<&str>, scope: &str) -> String {
+    token_for(&format!("{role}-tester"), role, org_code, scope)
+}
+
+/// A token of `subject`'s own.
+pub fn token_for(subject: &str, role: &str, org_code: Option<&str>, scope: &str) -> String {
     let now = api::auth::unix_now();
     let claims = api::auth::Claims {
-        sub: format!("{role}-tester"),
+        sub: subject.to_owned(),
         exp: now + 3600,
         nbf: None,
         iat: Some(now),

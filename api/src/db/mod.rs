@@ -43,7 +43,9 @@ pub async fn connect(
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
         });
-    Database::connect(options).await
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(|_| crate::metrics::statement());
+    Ok(db)
 }
 
 /// Writes an online, consistent copy of a SQLite database to `output` (`VACUUM INTO`): the

@@ -192,6 +192,20 @@ fn cost_extension(cost: usize, maximum: Option<usize>) -> Value {
     Value::from_json(value).unwrap_or(Value::Null)
 }
 
+/// An answer's `cost` extension: the query's cost and, once the caller's bucket was charged,
+/// what the bucket holds now (as Shopify's `throttleStatus`).
+pub fn answer_cost(
+    cost: usize,
+    charge: Option<Charge>,
+    limiter: &RateLimiter,
+) -> serde_json::Value {
+    let mut value = json!({ "requestedQueryCost": cost });
+    if let Some(Charge::Allowed { remaining }) = charge {
+        value["throttleStatus"] = limiter.throttle_status(remaining);
+    }
+    value
+}
+
 /// Installs the limits on a schema; one [`LimitsExtension`] is made per request.
 pub struct Limits {
     pub limits: RequestLimits,
@@ -366,16 +380,11 @@ impl Extension for LimitsExtension {
             None => response,
         };
         if let Some(cost) = budget.cost() {
-            let mut extension = cost_extension(cost, None);
-            if let (Value::Object(fields), Some(Charge::Allowed { remaining })) =
-                (&mut extension, budget.charge())
-            {
-                let status = self.rate_limiter.throttle_status(remaining);
-                if let Ok(status) = Value::from_json(status) {
-                    fields.insert(async_graphql::Name::new("throttleStatus"), status);
-                }
-            }
-            response.extensions.insert("cost".to_owned(), extension);
+            let extension = answer_cost(cost, budget.charge(), &self.rate_limiter);
+            response.extensions.insert(
+                "cost".to_owned(),
+                Value::from_json(extension).unwrap_or(Value::Null),
+            );
         }
         response
     }

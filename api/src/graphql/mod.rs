@@ -10,6 +10,7 @@ mod limits;
 mod loaders;
 mod mutation;
 mod query;
+mod sharing;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 mod types;
@@ -22,22 +23,27 @@ use sea_orm::DatabaseConnection;
 
 use std::sync::Arc;
 
-use crate::{config::RequestLimits, error::AppError, policy::Viewer, rate_limit::RateLimiter};
+use crate::{
+    config::RequestLimits, data_version::DataVersion, error::AppError, policy::Viewer,
+    rate_limit::RateLimiter,
+};
 use loaders::{AreaById, RequestLoader, request_loader};
 use types::area::Area;
 
-pub use limits::{Budget, Refusal};
+pub use limits::{Budget, Refusal, answer_cost};
 pub use mutation::Mutation;
 pub use query::Query;
+pub use sharing::Shareable;
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. It does not touch the database, so a disconnected connection will do for
-/// exporting the SDL.
+/// exporting the SDL. Its mutations move `data_version` on.
 pub fn build_schema(
     db: DatabaseConnection,
     limits: RequestLimits,
     rate_limiter: Arc<RateLimiter>,
+    data_version: Arc<DataVersion>,
 ) -> AppSchema {
     let builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(db)
@@ -47,7 +53,8 @@ pub fn build_schema(
             request_timeout: limits.request_timeout(),
             limits,
             rate_limiter,
-        });
+        })
+        .extension(sharing::Sharing { data_version });
     #[cfg(feature = "test-hooks")]
     let builder = builder.extension(test_hooks::PanicOnRequest);
     builder.finish()

@@ -9,10 +9,11 @@
 //! The whole exchange, reading the body included, runs under the request deadline; execution
 //! runs in a task of its own that is aborted there, so its memory goes with it.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Response as GraphqlResponse, ServerError, Variables};
 use axum::{
+    body::Bytes,
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
@@ -25,12 +26,13 @@ use tracing::Instrument as _;
 use super::{
     AppState, AuthFailure, REQUEST_ID, authenticate,
     idempotency::{self, Keyed},
+    kept::{Encoding, Kept},
 };
 use crate::{
     config::RequestLimits,
     domain::echo,
     error::Code,
-    graphql::{Budget, Refusal, for_viewer},
+    graphql::{Budget, Refusal, Shareable, answer_cost, for_viewer},
     rate_limit::{Charge, RateLimiter, whole_seconds},
     service::idempotency::Claim,
 };
@@ -67,6 +69,7 @@ struct Outcome {
 async fn respond(state: AppState, request: Request) -> Response {
     let deadline = Instant::now() + state.limits.request_timeout();
     let mut reply = Reply::to(request.method(), request.headers());
+    let encoding = Encoding::accepted(request.headers());
     if request.method() == Method::GET && reply.wants_html && request.uri().query().is_none() {
         return super::graphiql::page();
     }
@@ -155,6 +158,26 @@ async fn respond(state: AppState, request: Request) -> Response {
             return reply.refuse(refusal.code(), &refusal.to_string());
         }
     };
+    // A single query without a key may have been answered to the viewer's audience already.
+    let kept_key = (claim.is_none() && !operations.batch)
+        .then(|| {
+            state
+                .responses
+                .key(&viewer, reply.graphql_response, read_only, operations.sent)
+        })
+        .flatten();
+    let mut stamp = None;
+    if let Some(key) = &kept_key {
+        let kept = state.responses.get(key);
+        crate::metrics::kept_answer(kept.is_some());
+        if let Some(kept) = kept {
+            reply.operation.clone_from(&kept.operation);
+            let response = reply.kept(&state, &kept, Some(rate_key.as_str()), &budget, encoding);
+            return rate_limit_headers(response, &state.rate_limiter, &budget);
+        }
+        stamp = state.responses.stamp(today).await;
+    }
+    let shareable = Arc::new(Shareable::default());
     // The operations of a batch share the request's budget: its deadline, and its counts of
     // fields and bytes; each is checked against the cost limit and charged on its own.
     let requests: Vec<_> = operations
@@ -162,7 +185,8 @@ async fn respond(state: AppState, request: Request) -> Response {
         .into_iter()
         .map(|request| {
             let request = for_viewer(request, &state.db, viewer.clone(), today, rate_key.clone())
-                .data(budget.clone());
+                .data(budget.clone())
+                .data(shareable.clone());
             match &claim {
                 Some(claim) => request.data(claim.clone()),
                 None => request,
@@ -185,7 +209,26 @@ async fn respond(state: AppState, request: Request) -> Response {
         reply.operation = Some(name.to_owned());
     }
     let response = match outcome {
-        Ok(Ok(responses)) => reply.graphql(responses, operations.batch, &state.limits, deadline),
+        Ok(Ok(responses)) => match (kept_key, stamp) {
+            (Some(key), Some(stamp)) if shareable.get() && is_keepable(&responses) => {
+                let data = to_bounded_json(&responses[0].data, &state.limits, deadline);
+                match data {
+                    Ok(data) => {
+                        let operation = reply.operation.clone();
+                        let kept =
+                            state
+                                .responses
+                                .keep(key, stamp, operation, budget.cost(), data.into());
+                        reply.kept(&state, &kept, None, &budget, encoding)
+                    }
+                    Err(refusal) => {
+                        tracing::warn!(%refusal, "response not sent");
+                        reply.refuse(refusal.code(), &refusal.to_string())
+                    }
+                }
+            }
+            _ => reply.graphql(responses, operations.batch, &state.limits, deadline),
+        },
         // The panic hook has logged it, with this request's span.
         Ok(Err(_)) => reply.refuse(Code::Internal, "internal error"),
         Err(_) => {
@@ -202,6 +245,13 @@ async fn respond(state: AppState, request: Request) -> Response {
         None => response,
     };
     rate_limit_headers(response, &state.rate_limiter, &budget)
+}
+
+/// An answer may be kept if it is one complete answer: no error, and no extension but its cost
+/// (which is written afresh for each answer).
+fn is_keepable(responses: &[GraphqlResponse]) -> bool {
+    matches!(responses, [response] if response.errors.is_empty()
+        && response.extensions.keys().all(|name| name == "cost"))
 }
 
 /// Keeps a keyed request's answer for its retries. Only an answer that executed is kept: an
@@ -265,14 +315,16 @@ struct Parameters {
 
 type Rejection = (Code, String);
 
-/// What one HTTP request asks: one operation, or a batch (a JSON array of them).
+/// What one HTTP request asks: one operation, or a batch (a JSON array of them), and the
+/// request as sent, which keys its kept answer.
 struct Operations {
     requests: Vec<async_graphql::Request>,
     batch: bool,
+    sent: Bytes,
 }
 
 async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Rejection> {
-    let bodies = match *request.method() {
+    let (bodies, sent) = match *request.method() {
         Method::GET => {
             let parameters = request.uri().query().unwrap_or_default();
             if parameters.len() > limits.max_body_bytes {
@@ -281,7 +333,10 @@ async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Re
                     format!("the URL is longer than {} bytes", limits.max_body_bytes),
                 ));
             }
-            vec![from_parameters(parameters)?]
+            (
+                vec![from_parameters(parameters)?],
+                Bytes::copy_from_slice(parameters.as_bytes()),
+            )
         }
         Method::POST => {
             if !is_json(request.headers()) {
@@ -318,9 +373,13 @@ async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Re
                 return Ok(Operations {
                     requests: batch.into_iter().map(graphql_request).collect(),
                     batch: true,
+                    sent: bytes,
                 });
             }
-            vec![serde_json::from_slice::<GraphqlBody>(&bytes).map_err(unreadable)?]
+            (
+                vec![serde_json::from_slice::<GraphqlBody>(&bytes).map_err(unreadable)?],
+                bytes,
+            )
         }
         _ => {
             return Err((Code::MethodNotAllowed, "use GET or POST".to_owned()));
@@ -329,6 +388,7 @@ async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Re
     Ok(Operations {
         requests: bodies.into_iter().map(graphql_request).collect(),
         batch: false,
+        sent,
     })
 }
 
@@ -545,12 +605,55 @@ impl Reply {
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
     }
 
+    /// A kept answer, with the cost extension of this request. Served again, it still costs
+    /// what running it would: the caller named by `charge_to` pays for it now.
+    fn kept(
+        &self,
+        state: &AppState,
+        kept: &Kept,
+        charge_to: Option<&str>,
+        budget: &Budget,
+        encoding: Encoding,
+    ) -> Response {
+        if let (Some(key), Some(cost)) = (charge_to, kept.cost.filter(|cost| *cost > 1)) {
+            // The transport charged 1 for the request itself, as for a query that runs.
+            if let Some(charge) = state.rate_limiter.charge(key, cost - 1) {
+                budget.record_charge(charge);
+                if let Charge::Refused { retry_after } = charge {
+                    crate::metrics::rate_limited();
+                    let refusal = Refusal::RateLimited {
+                        retry_after_secs: whole_seconds(retry_after),
+                    };
+                    return self.refuse(refusal.code(), &refusal.to_string());
+                }
+            }
+        }
+        let charge = budget.charge();
+        let extensions = kept
+            .cost
+            .map(|cost| json!({ "cost": answer_cost(cost, charge, &state.rate_limiter) }));
+        // Without a bucket to report, every answer's body is the same.
+        let (body, encoding) = kept.body(extensions.as_ref(), charge.is_none(), encoding);
+        let mut response = self.respond_bytes(StatusCode::OK, "OK", body);
+        if let Some(content_encoding) = encoding.header() {
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_ENCODING, content_encoding);
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        response
+    }
+
     fn respond(&self, status: StatusCode, code: Code, body: &str) -> Response {
         self.respond_bytes(status, code.as_str(), body.as_bytes().to_vec())
     }
 
-    fn respond_bytes(&self, status: StatusCode, code: &'static str, body: Vec<u8>) -> Response {
-        let mut response = (status, axum::body::Body::from(body)).into_response();
+    fn respond_bytes(
+        &self,
+        status: StatusCode,
+        code: &'static str,
+        body: impl Into<axum::body::Body>,
+    ) -> Response {
+        let mut response = (status, body.into()).into_response();
         response.extensions_mut().insert(Outcome {
             operation: self.operation.clone(),
             code,

@@ -7,6 +7,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod idempotency;
+mod kept;
 mod websocket;
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
@@ -34,6 +35,8 @@ use crate::{
     rate_limit::RateLimiter,
 };
 
+pub use kept::ResponseCache;
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 #[derive(Clone)]
@@ -44,6 +47,7 @@ pub struct AppState {
     pub limits: RequestLimits,
     pub rate_limiter: Arc<RateLimiter>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub responses: Arc<ResponseCache>,
 }
 
 /// The application's routes and layers.

@@ -71,6 +71,37 @@ impl Viewer {
     }
 }
 
+/// Viewers who are shown the same data, so that one answer may serve them all. Every read of
+/// this policy depends on the viewer only through its role, organisation and own areas; the
+/// token's subject and scope are shown only by the `viewer` root field, whose answers are never
+/// shared.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Audience {
+    role: Option<Role>,
+    organisation: Option<String>,
+    areas: Vec<i32>,
+}
+
+pub fn audience(viewer: &Viewer) -> Audience {
+    match viewer {
+        Viewer::Public => Audience {
+            role: None,
+            organisation: None,
+            areas: Vec::new(),
+        },
+        Viewer::SignedIn(caller) => {
+            let mut areas = caller.area_ids.clone();
+            areas.sort_unstable();
+            areas.dedup();
+            Audience {
+                role: Some(caller.role),
+                organisation: caller.organisation.clone(),
+                areas,
+            }
+        }
+    }
+}
+
 /// The lifecycle states of a kind of record that a viewer may read: everywhere, and in addition
 /// within its own areas.
 #[derive(Debug, Clone, PartialEq, Eq)]

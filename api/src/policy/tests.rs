@@ -257,3 +257,36 @@ fn only_the_inspectorates_sign_reports() {
         assert_eq!(inspectorate_of(role), expected, "{role:?}");
     }
 }
+
+#[test]
+fn an_audience_is_shared_only_by_viewers_who_see_the_same_data() {
+    let partner = |subject: &str, organisation: &str, area_ids: &[i32], can_write| {
+        Viewer::SignedIn(Caller {
+            subject: subject.to_owned(),
+            role: Role::LocalPartner,
+            organisation: Some(organisation.to_owned()),
+            area_ids: area_ids.to_vec(),
+            can_write,
+        })
+    };
+    assert_eq!(
+        audience(&partner("a", "E06000001", &[1, 2], true)),
+        audience(&partner("b", "E06000001", &[2, 1], false)),
+        "the subject, the scope and the order of areas do not change what is read"
+    );
+    let distinct = [
+        audience(&Viewer::Public),
+        audience(&caller(Role::Ofsted, &[], false)),
+        audience(&caller(Role::Cqc, &[], false)),
+        audience(&caller(Role::Dfe, &[], false)),
+        audience(&caller(Role::NhsEngland, &[], false)),
+        audience(&partner("a", "E06000001", &[1], false)),
+        audience(&partner("a", "E06000001", &[1, 2], false)),
+        audience(&partner("a", "E54000050", &[1], false)),
+    ];
+    for (i, one) in distinct.iter().enumerate() {
+        for other in &distinct[i + 1..] {
+            assert_ne!(one, other);
+        }
+    }
+}

@@ -21,6 +21,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{idempotency::Claim, scope::Scoped};
 use crate::{
+    data_version::NOTIFY_CHANGE,
     domain::{codes::LocalAuthorityCode, rejection::Rejection},
     error::AppError,
     global_id::{self, NodeType},
@@ -448,6 +449,16 @@ impl<'a> Change<'a> {
         }
         .insert(&self.txn)
         .await?;
+        if self.txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            // Delivered at commit, and only if it commits: other servers' kept answers end.
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    sea_orm::DatabaseBackend::Postgres,
+                    NOTIFY_CHANGE,
+                    [sequence.to_string().into()],
+                ))
+                .await?;
+        }
         self.txn.commit().await?;
         Ok(sequence)
     }

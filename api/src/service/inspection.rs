@@ -8,7 +8,8 @@ use entity::{
     inspection, local_authority,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    QueryTrait, Select,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -117,4 +118,21 @@ pub async fn count(
     today: NaiveDate,
 ) -> Result<u64, AppError> {
     Ok(filtered(viewer, filter, today).count(db).await?)
+}
+
+/// The next instant after `now` at which an embargo lifts, for anyone: the earliest publication
+/// set for later. What every viewer reads of inspections can change then with no write.
+pub async fn next_embargo_lift(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    let next = inspection::Entity::find()
+        .select_only()
+        .column_as(inspection::Column::PublishAt.min(), "next")
+        .filter(inspection::Column::Status.eq(entity::enums::InspectionStatus::Published))
+        .filter(inspection::Column::PublishAt.gt(now))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?;
+    Ok(next.flatten())
 }

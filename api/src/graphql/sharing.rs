@@ -1,0 +1,186 @@
+//! Which answers a transport may keep for the viewer's whole audience, and the end of every
+//! kept answer when an operation writes.
+//!
+//! A query may be shared unless it selects the `viewer` root field, the one field that shows
+//! the caller itself rather than what its audience reads. A mutation moves the data version on
+//! once it has run, however it ends (an abort at the deadline included), on every transport.
+
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::{
+    Request, ServerResult, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+        NextPrepareRequest,
+    },
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+};
+
+use crate::data_version::DataVersion;
+
+/// The root field whose answer is the caller's own.
+const PERSONAL_ROOT_FIELD: &str = "viewer";
+
+/// Attached to a request by a transport that keeps answers: set once the document is parsed.
+#[derive(Debug, Default)]
+pub struct Shareable(OnceLock<bool>);
+
+impl Shareable {
+    /// Whether the operation that ran may be answered to the viewer's whole audience.
+    pub fn get(&self) -> bool {
+        self.0.get().copied().unwrap_or(false)
+    }
+}
+
+pub struct Sharing {
+    pub data_version: Arc<DataVersion>,
+}
+
+impl ExtensionFactory for Sharing {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SharingExtension {
+            data_version: self.data_version.clone(),
+            operation_name: OnceLock::new(),
+            writes: OnceLock::new(),
+        })
+    }
+}
+
+struct SharingExtension {
+    data_version: Arc<DataVersion>,
+    operation_name: OnceLock<Option<String>>,
+    writes: OnceLock<bool>,
+}
+
+/// Moves the version on when dropped: after a mutation, even one aborted part-way.
+struct AdvanceOnDrop<'a>(&'a DataVersion);
+
+impl Drop for AdvanceOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.advance();
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for SharingExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let _ = self.operation_name.set(request.operation_name.clone());
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let wanted = self.operation_name.get().and_then(Option::as_deref);
+        let selected = document
+            .operations
+            .iter()
+            .find(|(name, _)| wanted.is_none_or(|wanted| name.is_some_and(|name| name == wanted)));
+        if let Some((_, operation)) = selected {
+            let _ = self
+                .writes
+                .set(operation.node.ty == OperationType::Mutation);
+            let shareable = operation.node.ty == OperationType::Query
+                && !selects_root_field(
+                    &document,
+                    &operation.node.selection_set.node,
+                    PERSONAL_ROOT_FIELD,
+                    0,
+                );
+            if let Some(flag) = ctx.data_opt::<Arc<Shareable>>() {
+                let _ = flag.0.set(shareable);
+            }
+        }
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        let _advance = self
+            .writes
+            .get()
+            .copied()
+            .unwrap_or(false)
+            .then(|| AdvanceOnDrop(&self.data_version));
+        next.run(ctx, operation_name).await
+    }
+}
+
+/// Whether a root selection selects `name`, through fragments too. Runs before validation, so
+/// fragments may still spread each other in a cycle: a document nested deeper than it has
+/// fragments counts as selecting it.
+fn selects_root_field(
+    document: &ExecutableDocument,
+    selection_set: &SelectionSet,
+    name: &str,
+    depth: usize,
+) -> bool {
+    if depth > document.fragments.len() {
+        return true;
+    }
+    selection_set
+        .items
+        .iter()
+        .any(|selection| match &selection.node {
+            Selection::Field(field) => field.node.name.node == name,
+            Selection::InlineFragment(fragment) => {
+                selects_root_field(document, &fragment.node.selection_set.node, name, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .is_none_or(|fragment| {
+                    selects_root_field(document, &fragment.node.selection_set.node, name, depth + 1)
+                }),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn selects_viewer(query: &str) -> bool {
+        let document = parse_query(query).unwrap();
+        let (_, operation) = document.operations.iter().next().unwrap();
+        selects_root_field(
+            &document,
+            &operation.node.selection_set.node,
+            PERSONAL_ROOT_FIELD,
+            0,
+        )
+    }
+
+    #[test]
+    fn the_viewer_field_is_found_however_it_is_selected() {
+        assert!(!selects_viewer("{ areas { totalCount } }"));
+        assert!(!selects_viewer("{ areas { nodes { viewer: name } } }"));
+        assert!(selects_viewer(
+            "{ areas { totalCount } viewer { subject } }"
+        ));
+        assert!(selects_viewer("{ me: viewer { subject } }"));
+        assert!(selects_viewer("{ ... on Query { viewer { role } } }"));
+        assert!(selects_viewer(
+            "{ ...Me } fragment Me on Query { viewer { role } }"
+        ));
+        assert!(selects_viewer("{ ...Missing }"));
+        assert!(selects_viewer(
+            "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+        ));
+    }
+}
