@@ -15,9 +15,11 @@ use crate::config::LogFormat;
 /// out of the log.
 const TRACE_FILTER: &str = "info,api=debug,sea_orm=info";
 
-/// Keeps the trace exporter running; dropping it flushes the spans not yet sent.
+/// Keeps the log writer and the trace exporter running; dropping it flushes the log lines and
+/// the spans not yet written.
 pub struct Telemetry {
     tracer_provider: Option<SdkTracerProvider>,
+    _log_writer: tracing_appender::non_blocking::WorkerGuard,
 }
 
 impl Drop for Telemetry {
@@ -34,9 +36,18 @@ pub fn init(format: LogFormat) -> Telemetry {
     log_panics();
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    // A line per request: written by a thread of its own, so that a request never waits for
+    // stdout (if stdout falls a whole buffer behind, lines are dropped rather than requests
+    // held), and coloured only for a terminal.
+    let (writer, log_writer) = tracing_appender::non_blocking(std::io::stdout());
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let log = match format {
-        LogFormat::Text => fmt::layer().boxed(),
-        LogFormat::Json => fmt::layer().json().flatten_event(true).boxed(),
+        LogFormat::Text => fmt::layer().with_writer(writer).with_ansi(ansi).boxed(),
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(writer)
+            .boxed(),
     };
     let tracer_provider = tracer_provider();
     let traces = tracer_provider.as_ref().map(|provider| {
@@ -51,7 +62,10 @@ pub fn init(format: LogFormat) -> Telemetry {
     if tracer_provider.is_some() {
         tracing::info!("exporting traces over OTLP");
     }
-    Telemetry { tracer_provider }
+    Telemetry {
+        tracer_provider,
+        _log_writer: log_writer,
+    }
 }
 
 /// The OTLP exporter, if `OTEL_EXPORTER_OTLP_ENDPOINT` asks for one.

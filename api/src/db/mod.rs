@@ -4,6 +4,7 @@
 mod demo;
 mod map_changes;
 mod reference;
+pub mod synthetic;
 
 use std::{
     path::{Path, PathBuf},
