@@ -17,6 +17,7 @@ WORKDIR /src
 # - .cargo/config.toml sets JEMALLOC_SYS_WITH_MALLOC_CONF, baked into jemalloc at compile time;
 #   without it the image would build, but with an allocator that keeps freed pages.
 # - api/ carries data/ and assets/, which the binary embeds at compile time.
+# - bench/ (the benchmark) is a member, and reads the queries in examples/.
 # - tests/ and examples/ belong to the root package (its [[test]] target names
 #   tests/integration/main.rs); they are small, and copying them keeps the workspace exactly
 #   as cargo sees it in a checkout.
@@ -24,6 +25,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock schema.graphql ./
 COPY .cargo/ .cargo/
 COPY api/ api/
+COPY bench/ bench/
 COPY entity/ entity/
 COPY migration/ migration/
 COPY tests/ tests/

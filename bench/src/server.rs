@@ -33,7 +33,7 @@ pub async fn serve(scale: i32) -> anyhow::Result<()> {
     .await?;
     api::db::prepare(&db, true).await?;
     if scale > 1 {
-        api::db::synthetic::add_areas(&db, REAL_AREAS * (scale - 1)).await?;
+        api::db::synthetic::fill(&db, REAL_AREAS * (scale - 1)).await?;
     }
     let router = api::app(&config, db)?
         .router
@@ -102,6 +102,12 @@ impl Server {
         }
     }
 
+    /// Stops the server and waits for it to have gone.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
@@ -125,6 +131,14 @@ impl Server {
         let status = self.process()?.status()?;
         let kib = |value: Option<u64>| value.unwrap_or_default() * 1024;
         Ok((kib(status.vmrss), kib(status.vmhwm)))
+    }
+
+    /// Starts the peak resident memory afresh from what is resident now (Linux's
+    /// `clear_refs`).
+    pub fn reset_peak_memory(&self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("the server has stopped")?;
+        std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
+            .context("cannot reset the peak memory")
     }
 
     /// How many SQL statements the server has sent, from its metrics.

@@ -22,7 +22,7 @@ async fn dashboard_and_summary_statement_counts_do_not_grow_with_the_number_of_a
     assert_eq!(data["areas"]["totalCount"], 153);
     let (summary_for_153, _) = app.count_statements(summary, json!({})).await;
 
-    api::db::synthetic::add_areas(&app.db, 1377).await.unwrap();
+    api::db::synthetic::fill(&app.db, 1377).await.unwrap();
     let (for_1530, data) = app.count_statements(&dashboard, json!({})).await;
     let (summary_for_1530, summary_data) = app.count_statements(summary, json!({})).await;
 

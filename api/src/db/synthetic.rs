@@ -14,15 +14,27 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use crate::domain::date;
 
-/// Extra synthetic areas, each with a published outcome-3 inspection, a submitted priority
-/// action plan with an action, a meeting and a plan: a row for every relation the dashboard loads.
-pub async fn add_areas(db: &DatabaseConnection, count: i32) -> Result<(), DbErr> {
-    let codes: Vec<String> = (0..count)
+/// The ONS codes synthetic areas take: `E069` and five digits, a range no council has.
+const SYNTHETIC_CODES: &str = "E069";
+
+/// Makes sure `total` synthetic areas exist, adding what is missing: each with a published
+/// outcome-3 inspection, a submitted priority action plan with an action, a meeting and a plan,
+/// a row for every relation the dashboard loads.
+pub async fn fill(db: &DatabaseConnection, total: i32) -> Result<(), DbErr> {
+    let already = local_authority::Entity::find()
+        .filter(local_authority::Column::OnsCode.starts_with(SYNTHETIC_CODES))
+        .count(db)
+        .await?;
+    let first = i32::try_from(already).unwrap_or(i32::MAX);
+    if first >= total {
+        return Ok(());
+    }
+    let codes: Vec<String> = (first..total)
         .map(|n| format!("E06{:06}", 900_000 + n))
         .collect();
     let las = codes.iter().map(|code| local_authority::ActiveModel {
@@ -35,7 +47,7 @@ pub async fn add_areas(db: &DatabaseConnection, count: i32) -> Result<(), DbErr>
     });
     local_authority::Entity::insert_many(las).exec(db).await?;
     let las = local_authority::Entity::find()
-        .filter(local_authority::Column::OnsCode.starts_with("E069"))
+        .filter(local_authority::Column::OnsCode.is_in(codes.clone()))
         .all(db)
         .await?;
     let areas = las.iter().map(|la| area::ActiveModel {
