@@ -5,19 +5,23 @@
 //! so a write is visible to the next read here. With PostgreSQL every committed change also
 //! sends a `NOTIFY` ([`NOTIFY_CHANGE`]) from its own transaction, and every server listening
 //! moves its version on when it arrives: replicas see each other's writes within the
-//! notification's latency. While a server is not listening (at start, or after its listening
-//! connection broke) it cannot know, so the version is unknown and nothing kept is served.
+//! notification's latency. While a server is not hearing the channel (at start, after its
+//! listening connection broke, or when it has heard not even the heartbeats every server sends
+//! for a second) it cannot know, so the version is unknown and nothing kept is served.
 //! SQLite is embedded in one process, which sees every write it makes.
 
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use sea_orm::{DatabaseBackend, DatabaseConnection, sqlx::postgres::PgListener};
+use sea_orm::{
+    DatabaseBackend, DatabaseConnection,
+    sqlx::{PgPool, postgres::PgListener},
+};
 
 /// The channel changes are notified on: one per schema, so that deployments sharing a
 /// database (and tests, a schema each) do not end each other's answers.
@@ -39,41 +43,67 @@ const RELISTEN_AFTER: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 pub struct DataVersion {
     version: AtomicU64,
-    known: AtomicBool,
+    /// For a database other servers share: when this server last heard the channel.
+    heard: Option<Heard>,
 }
 
-impl DataVersion {
-    fn new(known: bool) -> Self {
-        Self {
-            version: AtomicU64::new(0),
-            known: AtomicBool::new(known),
-        }
-    }
+/// Proof that the listening connection works: the last notification it delivered, heartbeats
+/// included. A connection can die without a word (a half-open TCP connection, a pooler that
+/// accepts `LISTEN` and delivers nothing); silence longer than [`SILENCE`] makes the version
+/// unknown.
+#[derive(Debug)]
+struct Heard {
+    since: Instant,
+    /// Milliseconds after `since`; [`NEVER`] until the first notification.
+    at: AtomicU64,
+}
 
+const NEVER: u64 = u64::MAX;
+/// How often each server sends a heartbeat on the channel.
+const HEARTBEAT: Duration = Duration::from_millis(250);
+/// How long the channel may stay silent before the version is unknown.
+const SILENCE: Duration = Duration::from_secs(1);
+/// A heartbeat's payload; a change carries its sequence number.
+const HEARTBEAT_PAYLOAD: &str = "";
+
+impl DataVersion {
     /// The version of one process that sees every change (embedded SQLite, tests).
     pub fn local() -> Arc<Self> {
-        Arc::new(Self::new(true))
+        Arc::new(Self {
+            version: AtomicU64::new(0),
+            heard: None,
+        })
     }
 
     /// The version of the data in `db`, followed for as long as the runtime runs: local for
-    /// SQLite; for PostgreSQL, unknown until a listener task is listening for changes.
+    /// SQLite; for PostgreSQL, known only while this server hears the changes channel.
     pub fn follow(db: &DatabaseConnection) -> Arc<Self> {
         if db.get_database_backend() != DatabaseBackend::Postgres {
             return Self::local();
         }
-        let version = Arc::new(Self::new(false));
-        tokio::spawn(listen(
-            db.get_postgres_connection_pool().clone(),
-            version.clone(),
-        ));
+        let version = Arc::new(Self {
+            version: AtomicU64::new(0),
+            heard: Some(Heard {
+                since: Instant::now(),
+                at: AtomicU64::new(NEVER),
+            }),
+        });
+        let pool = db.get_postgres_connection_pool();
+        tokio::spawn(listen(pool.clone(), version.clone()));
+        tokio::spawn(beat(pool.clone()));
         version
     }
 
     /// The current version, if this server can know it.
     pub fn current(&self) -> Option<u64> {
-        self.known
-            .load(Ordering::Acquire)
-            .then(|| self.version.load(Ordering::Acquire))
+        if let Some(heard) = &self.heard {
+            let at = heard.at.load(Ordering::Acquire);
+            let now = millis(heard.since.elapsed());
+            if at == NEVER || now.saturating_sub(at) > millis(SILENCE) {
+                return None;
+            }
+        }
+        Some(self.version.load(Ordering::Acquire))
     }
 
     /// The data may have changed: whatever was read before is no longer current.
@@ -81,19 +111,33 @@ impl DataVersion {
         self.version.fetch_add(1, Ordering::AcqRel);
     }
 
-    fn set_known(&self, known: bool) {
-        self.known.store(known, Ordering::Release);
+    fn heard_now(&self) {
+        if let Some(heard) = &self.heard {
+            heard
+                .at
+                .store(millis(heard.since.elapsed()), Ordering::Release);
+        }
+    }
+
+    fn heard_nothing(&self) {
+        if let Some(heard) = &self.heard {
+            heard.at.store(NEVER, Ordering::Release);
+        }
     }
 }
 
-async fn listen(pool: sea_orm::sqlx::PgPool, version: Arc<DataVersion>) {
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+async fn listen(pool: PgPool, version: Arc<DataVersion>) {
     while !pool.is_closed() {
         let listening = async {
             let channel: String = sea_orm::sqlx::query_scalar(CHANGES_CHANNEL)
                 .fetch_one(&pool)
                 .await?;
             let mut listener = PgListener::connect_with(&pool).await?;
-            // Report a lost connection at once: the version is unknown from that moment.
+            // Report a lost connection at once rather than reconnecting first.
             listener.eager_reconnect(false);
             listener.listen(&channel).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
@@ -102,15 +146,19 @@ async fn listen(pool: sea_orm::sqlx::PgPool, version: Arc<DataVersion>) {
             Ok(mut listener) => {
                 // Changes made while nobody listened are unknown: start from a new version.
                 version.advance();
-                version.set_known(true);
                 let stopped = loop {
                     match listener.try_recv().await {
-                        Ok(Some(_)) => version.advance(),
+                        Ok(Some(notification)) => {
+                            if notification.payload() != HEARTBEAT_PAYLOAD {
+                                version.advance();
+                            }
+                            version.heard_now();
+                        }
                         Ok(None) => break None,
                         Err(error) => break Some(error),
                     }
                 };
-                version.set_known(false);
+                version.heard_nothing();
                 match stopped {
                     Some(error) => tracing::warn!(%error, "stopped listening for changes"),
                     None => tracing::warn!("the connection listening for changes was lost"),
@@ -119,5 +167,19 @@ async fn listen(pool: sea_orm::sqlx::PgPool, version: Arc<DataVersion>) {
             Err(error) => tracing::warn!(%error, "cannot listen for changes"),
         }
         tokio::time::sleep(RELISTEN_AFTER).await;
+    }
+}
+
+/// Sends a heartbeat on the channel every [`HEARTBEAT`], for every server listening on it.
+async fn beat(pool: PgPool) {
+    let mut every = tokio::time::interval(HEARTBEAT);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !pool.is_closed() {
+        every.tick().await;
+        // A heartbeat that fails is silence, which the listeners notice themselves.
+        let _ = sea_orm::sqlx::query(NOTIFY_CHANGE)
+            .bind(HEARTBEAT_PAYLOAD)
+            .execute(&pool)
+            .await;
     }
 }

@@ -176,6 +176,9 @@ async fn an_answer_is_served_only_to_viewers_who_see_the_same_data() {
     let variables = json!({ "code": AREA });
     let planned = until_kept(&app, Some(&ofsted), INSPECTIONS, variables.clone()).await;
     assert_eq!(planned["area"]["inspections"][0]["status"], "PLANNED");
+    // Asked at once, with Ofsted's answer kept, the public still gets its own.
+    let public = app.data(INSPECTIONS, variables.clone()).await;
+    assert_eq!(public["area"]["inspections"], json!([]));
 
     // A planned inspection is the inspectorates' own until the area is notified.
     let others = [

@@ -138,12 +138,12 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Runs a query and counts the SQL statements it issued.
     /// How many SQL statements the app has sent so far.
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
     }
 
+    /// Runs a query and counts the SQL statements it issued.
     pub async fn count_statements(&self, query: &str, variables: Value) -> (usize, Value) {
         let before = self.statements.load(Ordering::SeqCst);
         let data = self.data(query, variables).await;

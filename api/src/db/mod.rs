@@ -104,5 +104,15 @@ pub async fn prepare(db: &DatabaseConnection, demo: bool) -> Result<(), DbErr> {
     if demo && demo::load_if_absent(db).await? {
         tracing::info!("loaded the synthetic demo history");
     }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // What this start wrote, it wrote past the change path: servers already running on
+        // the database must not keep answers read before it.
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            crate::data_version::NOTIFY_CHANGE,
+            ["prepared".into()],
+        ))
+        .await?;
+    }
     Ok(())
 }

@@ -52,12 +52,29 @@ struct SharingExtension {
     writes: OnceLock<bool>,
 }
 
-/// Moves the version on when dropped: after a mutation, even one aborted part-way.
-struct AdvanceOnDrop<'a>(&'a DataVersion);
+/// Moves the version on when dropped: after a mutation, however it ends. A mutation cut off
+/// part-way may still be committing (SQLite's worker finishes a `COMMIT` it has started), so the
+/// version moves on again once that can have finished.
+struct AdvanceOnDrop {
+    data_version: Arc<DataVersion>,
+    finished: bool,
+}
 
-impl Drop for AdvanceOnDrop<'_> {
+/// Longer than a commit that was under way can take to finish.
+const COMMIT_SETTLES: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Drop for AdvanceOnDrop {
     fn drop(&mut self) {
-        self.0.advance();
+        self.data_version.advance();
+        if !self.finished
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let data_version = self.data_version.clone();
+            runtime.spawn(async move {
+                tokio::time::sleep(COMMIT_SETTLES).await;
+                data_version.advance();
+            });
+        }
     }
 }
 
@@ -95,7 +112,7 @@ impl Extension for SharingExtension {
                     &document,
                     &operation.node.selection_set.node,
                     PERSONAL_ROOT_FIELD,
-                    0,
+                    &mut Vec::new(),
                 );
             if let Some(flag) = ctx.data_opt::<Arc<Shareable>>() {
                 let _ = flag.0.set(shareable);
@@ -110,42 +127,58 @@ impl Extension for SharingExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> async_graphql::Response {
-        let _advance = self
+        let mut advance = self
             .writes
             .get()
             .copied()
             .unwrap_or(false)
-            .then(|| AdvanceOnDrop(&self.data_version));
-        next.run(ctx, operation_name).await
+            .then(|| AdvanceOnDrop {
+                data_version: self.data_version.clone(),
+                finished: false,
+            });
+        let response = next.run(ctx, operation_name).await;
+        if let Some(advance) = &mut advance {
+            advance.finished = true;
+        }
+        response
     }
 }
 
 /// Whether a root selection selects `name`, through fragments too. Runs before validation, so
-/// fragments may still spread each other in a cycle: a document nested deeper than it has
-/// fragments counts as selecting it.
-fn selects_root_field(
-    document: &ExecutableDocument,
-    selection_set: &SelectionSet,
+/// a spread may name a fragment that does not exist (counted as selecting it) or spread fragments
+/// in a cycle (each is looked into once).
+fn selects_root_field<'a>(
+    document: &'a ExecutableDocument,
+    selection_set: &'a SelectionSet,
     name: &str,
-    depth: usize,
+    visited: &mut Vec<&'a str>,
 ) -> bool {
-    if depth > document.fragments.len() {
-        return true;
-    }
     selection_set
         .items
         .iter()
         .any(|selection| match &selection.node {
             Selection::Field(field) => field.node.name.node == name,
             Selection::InlineFragment(fragment) => {
-                selects_root_field(document, &fragment.node.selection_set.node, name, depth + 1)
+                selects_root_field(document, &fragment.node.selection_set.node, name, visited)
             }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .is_none_or(|fragment| {
-                    selects_root_field(document, &fragment.node.selection_set.node, name, depth + 1)
-                }),
+            Selection::FragmentSpread(spread) => {
+                let fragment_name = spread.node.fragment_name.node.as_str();
+                if visited.contains(&fragment_name) {
+                    return false;
+                }
+                visited.push(fragment_name);
+                document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_none_or(|fragment| {
+                        selects_root_field(
+                            document,
+                            &fragment.node.selection_set.node,
+                            name,
+                            visited,
+                        )
+                    })
+            }
         })
 }
 
@@ -162,7 +195,7 @@ mod tests {
             &document,
             &operation.node.selection_set.node,
             PERSONAL_ROOT_FIELD,
-            0,
+            &mut Vec::new(),
         )
     }
 
@@ -170,6 +203,10 @@ mod tests {
     fn the_viewer_field_is_found_however_it_is_selected() {
         assert!(!selects_viewer("{ areas { totalCount } }"));
         assert!(!selects_viewer("{ areas { nodes { viewer: name } } }"));
+        assert!(!selects_viewer("{ ... on Query { areas { totalCount } } }"));
+        assert!(!selects_viewer(
+            "{ ...A } fragment A on Query { ...B areas { totalCount } } fragment B on Query { ...A }"
+        ));
         assert!(selects_viewer(
             "{ areas { totalCount } viewer { subject } }"
         ));
@@ -180,7 +217,7 @@ mod tests {
         ));
         assert!(selects_viewer("{ ...Missing }"));
         assert!(selects_viewer(
-            "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+            "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A viewer { role } }"
         ));
     }
 }

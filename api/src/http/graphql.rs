@@ -168,14 +168,20 @@ async fn respond(state: AppState, request: Request) -> Response {
         .flatten();
     let mut stamp = None;
     if let Some(key) = &kept_key {
-        let kept = state.responses.get(key);
-        crate::metrics::kept_answer(kept.is_some());
-        if let Some(kept) = kept {
+        if let Some(kept) = state.responses.get(key) {
+            crate::metrics::kept_answer(true);
             reply.operation.clone_from(&kept.operation);
             let response = reply.kept(&state, &kept, Some(rate_key.as_str()), &budget, encoding);
             return rate_limit_headers(response, &state.rate_limiter, &budget);
         }
-        stamp = state.responses.stamp(today).await;
+        // A mutation's answer is never kept: it does not need the stamp's read.
+        if !idempotency::is_mutation(&operations.requests[0]) {
+            crate::metrics::kept_answer(false);
+            stamp = tokio::time::timeout_at(deadline, state.responses.stamp(today))
+                .await
+                .ok()
+                .flatten();
+        }
     }
     let shareable = Arc::new(Shareable::default());
     // The operations of a batch share the request's budget: its deadline, and its counts of
@@ -215,10 +221,12 @@ async fn respond(state: AppState, request: Request) -> Response {
                 match data {
                     Ok(data) => {
                         let operation = reply.operation.clone();
-                        let kept =
-                            state
-                                .responses
-                                .keep(key, stamp, operation, budget.cost(), data.into());
+                        // Written into a buffer reserved for larger answers: keep only the
+                        // bytes written.
+                        let data = Bytes::copy_from_slice(&data);
+                        let kept = state
+                            .responses
+                            .keep(key, stamp, operation, budget.cost(), data);
                         reply.kept(&state, &kept, None, &budget, encoding)
                     }
                     Err(refusal) => {

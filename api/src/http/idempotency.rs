@@ -96,7 +96,7 @@ pub async fn claim(
     }
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
+pub(super) fn is_mutation(request: &async_graphql::Request) -> bool {
     let Ok(document) = parse_query(&request.query) else {
         return false;
     };

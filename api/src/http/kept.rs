@@ -33,8 +33,10 @@ use crate::{
 
 /// Roughly how many answers a cache of the default size holds, for its index.
 const EXPECTED_ANSWERS: usize = 1_024;
-/// The brotli quality answers are compressed at once: well compressed, still quick to make.
-const BROTLI_QUALITY: u32 = 9;
+const SHARDS: usize = 2;
+/// The brotli quality answers are compressed at once: well compressed, and quick enough (about a
+/// millisecond for the dashboard) to make on a request's thread.
+const BROTLI_QUALITY: u32 = 5;
 const BROTLI_WINDOW: u32 = 22;
 
 pub struct ResponseCache {
@@ -136,11 +138,15 @@ struct ByBytes;
 
 impl quick_cache::Weighter<Key, Arc<Kept>> for ByBytes {
     fn weight(&self, key: &Key, kept: &Arc<Kept>) -> u64 {
-        // The body is kept beside the data, and its encodings are smaller than either.
-        let bytes = key.request.len() + 3 * kept.data.len();
+        // The data, and room for the whole body made from it when it is the same for everyone
+        // (its encodings are a fraction of that).
+        let bytes = key.request.len() + 2 * kept.data.len() + KEPT_OVERHEAD;
         u64::try_from(bytes).unwrap_or(u64::MAX)
     }
 }
+
+/// What an answer costs beyond its bytes: the entry, its key's audience, the index.
+const KEPT_OVERHEAD: usize = 256;
 
 impl ResponseCache {
     /// A cache of at most `capacity_bytes` (none at all when 0) over the data of `db`.
@@ -149,9 +155,22 @@ impl ResponseCache {
         data_version: Arc<DataVersion>,
         capacity_bytes: u64,
     ) -> Self {
-        let answers = (capacity_bytes > 0).then(|| {
-            quick_cache::sync::Cache::with_weighter(EXPECTED_ANSWERS, capacity_bytes, ByBytes)
-        });
+        // Few shards: an answer larger than a shard's share of the capacity is never kept, and
+        // the default (four per core) would refuse a large dashboard on a many-core host.
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity(EXPECTED_ANSWERS)
+            .weight_capacity(capacity_bytes)
+            .shards(SHARDS)
+            .build();
+        let answers = match options {
+            Ok(options) if capacity_bytes > 0 => Some(quick_cache::sync::Cache::with_options(
+                options,
+                ByBytes,
+                quick_cache::DefaultHashBuilder::default(),
+                quick_cache::sync::DefaultLifecycle::default(),
+            )),
+            _ => None,
+        };
         Self {
             answers,
             data_version,
@@ -203,7 +222,9 @@ impl ResponseCache {
             Some(horizon) => horizon.next_lift,
             None => match service::inspection::next_embargo_lift(&self.db, now).await {
                 Ok(next_lift) => {
-                    if let Ok(mut horizon) = self.horizon.lock() {
+                    if let Ok(mut horizon) = self.horizon.lock()
+                        && horizon.is_none_or(|known| known.version <= version)
+                    {
                         *horizon = Some(Horizon { version, next_lift });
                     }
                     next_lift
@@ -221,6 +242,7 @@ impl ResponseCache {
     }
 
     /// Keeps the `data` of an answer read under `stamp`, unless the data changed meanwhile.
+    /// `data` should hold no spare capacity: it is kept as it is.
     pub fn keep(
         &self,
         key: Key,
@@ -239,6 +261,12 @@ impl ResponseCache {
         if let Some(answers) = &self.answers
             && self.data_version.current() == Some(stamp.version)
         {
+            // The request may be a slice of the connection's read buffer: keep its own bytes,
+            // so that the weight is what the entry holds.
+            let key = Key {
+                request: Bytes::copy_from_slice(&key.request),
+                ..key
+            };
             answers.insert(key, kept.clone());
         }
         kept
