@@ -26,6 +26,18 @@ fn unlimited() -> Config {
     config
 }
 
+/// Ofsted schedules a full inspection of `area`; returns it.
+async fn schedule(app: &TestApp, area: &str) -> Value {
+    changed(
+        app,
+        &ofsted(),
+        "scheduleInspection",
+        json!({ "areaCode": area, "framework": "FRAMEWORK_2023", "kind": "FULL",
+                "plannedStartOn": days_ago(14) }),
+    )
+    .await
+}
+
 /// Runs a query, and counts the SQL statements it took.
 async fn counted(
     app: &TestApp,
@@ -149,14 +161,7 @@ async fn a_write_is_visible_to_the_next_read_on_the_same_server() {
     let empty = until_kept(&app, Some(&ofsted), INSPECTIONS, variables.clone()).await;
     assert_eq!(empty["area"]["inspections"], json!([]));
 
-    let scheduled = changed(
-        &app,
-        &ofsted,
-        "scheduleInspection",
-        json!({ "areaCode": AREA, "framework": "FRAMEWORK_2023", "kind": "FULL",
-                "plannedStartOn": days_ago(14) }),
-    )
-    .await;
+    let scheduled = schedule(&app, AREA).await;
     let data = app.data_as(&ofsted, INSPECTIONS, variables).await;
     assert_eq!(data["area"]["inspections"][0]["id"], scheduled["id"]);
 }
@@ -165,14 +170,7 @@ async fn a_write_is_visible_to_the_next_read_on_the_same_server() {
 async fn an_answer_is_served_only_to_viewers_who_see_the_same_data() {
     let app = TestApp::spawn().await;
     let ofsted = ofsted();
-    changed(
-        &app,
-        &ofsted,
-        "scheduleInspection",
-        json!({ "areaCode": AREA, "framework": "FRAMEWORK_2023", "kind": "FULL",
-                "plannedStartOn": days_ago(14) }),
-    )
-    .await;
+    schedule(&app, AREA).await;
     let variables = json!({ "code": AREA });
     let planned = until_kept(&app, Some(&ofsted), INSPECTIONS, variables.clone()).await;
     assert_eq!(planned["area"]["inspections"][0]["status"], "PLANNED");
@@ -264,14 +262,7 @@ async fn replicas_on_one_postgresql_database_serve_each_others_writes_within_a_s
         let variables = json!({ "code": area });
         until_kept(writer, Some(&ofsted), INSPECTIONS, variables.clone()).await;
         until_kept(reader, Some(&ofsted), INSPECTIONS, variables.clone()).await;
-        let scheduled = changed(
-            writer,
-            &ofsted,
-            "scheduleInspection",
-            json!({ "areaCode": area, "framework": "FRAMEWORK_2023", "kind": "FULL",
-                    "plannedStartOn": days_ago(14) }),
-        )
-        .await;
+        let scheduled = schedule(writer, area).await;
         let seen = writer.data_as(&ofsted, INSPECTIONS, variables).await;
         assert_eq!(
             seen["area"]["inspections"][0]["id"], scheduled["id"],

@@ -297,12 +297,11 @@ impl Extension for LimitsExtension {
         let document = next.run(ctx, query, variables).await?;
         let budget = self.budget();
         let operation_name = self.operation_name.get().and_then(Option::as_deref);
-        let mut names = document.operations.iter().map(|(name, _)| name);
-        let named = match (operation_name, names.next(), names.next()) {
-            (Some(wanted), _, _) => Some(wanted),
-            (None, Some(Some(only)), None) => Some(only.as_str()),
-            _ => None,
-        };
+        let named = operation_name.or_else(|| {
+            super::operation::selected(&document, None)
+                .and_then(|(name, _)| name)
+                .map(|name| name.as_str())
+        });
         if let Some(name) = named {
             let _ = budget.operation.set(name.to_owned());
         }

@@ -9,6 +9,7 @@ mod id;
 mod limits;
 mod loaders;
 mod mutation;
+pub mod operation;
 mod query;
 mod sharing;
 #[cfg(feature = "test-hooks")]

@@ -99,11 +99,7 @@ impl Extension for SharingExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         let wanted = self.operation_name.get().and_then(Option::as_deref);
-        let selected = document
-            .operations
-            .iter()
-            .find(|(name, _)| wanted.is_none_or(|wanted| name.is_some_and(|name| name == wanted)));
-        if let Some((_, operation)) = selected {
+        if let Some((_, operation)) = super::operation::selected(&document, wanted) {
             let _ = self
                 .writes
                 .set(operation.node.ty == OperationType::Mutation);

@@ -5,10 +5,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::{
-    parse_query,
-    types::{DocumentOperations, OperationType},
-};
+use async_graphql::parser::{parse_query, types::OperationType};
 use axum::http::{HeaderMap, HeaderValue};
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
@@ -100,14 +97,8 @@ pub(super) fn is_mutation(request: &async_graphql::Request) -> bool {
     let Ok(document) = parse_query(&request.query) else {
         return false;
     };
-    match &document.operations {
-        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(operations) => request
-            .operation_name
-            .as_deref()
-            .and_then(|name| operations.get(name))
-            .is_some_and(|operation| operation.node.ty == OperationType::Mutation),
-    }
+    crate::graphql::operation::selected(&document, request.operation_name.as_deref())
+        .is_some_and(|(_, operation)| operation.node.ty == OperationType::Mutation)
 }
 
 /// A digest of what the request asks, so that a key reused for another request is caught.
