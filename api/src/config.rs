@@ -125,6 +125,75 @@ pub struct Config {
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; then they are aborted.
     #[arg(long, global = true, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Announces each day, as events, the schedule items that fall due or overdue.
+    #[arg(
+        long,
+        global = true,
+        env = "ANNOUNCE_MILESTONES",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub announce_milestones: bool,
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
+    /// An Apollo persisted query manifest: when given, only its operations run (by hash or in
+    /// full), and clients cannot register others.
+    #[arg(long, global = true, env = "GRAPHQL_PERSISTED_QUERIES_FILE")]
+    pub persisted_queries_file: Option<std::path::PathBuf>,
+}
+
+/// How webhook deliveries are made and retried.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct WebhookSettings {
+    /// Milliseconds before the first retry of a failed delivery; each later retry waits twice
+    /// as long as the one before (at most an hour), less up to half at random.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5_000
+    )]
+    pub webhook_retry_base_ms: u64,
+    /// Milliseconds an endpoint has to answer a delivery before it counts as failed.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub webhook_timeout_ms: u64,
+    /// Seconds a subscription keeps retrying a failed delivery before it is marked failing.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOK_RETRY_WINDOW_SECS",
+        default_value_t = 24 * 3600
+    )]
+    pub webhook_retry_window_secs: u64,
+    /// Allows webhook endpoints on loopback addresses, over http as well as https: for
+    /// development and tests, never production.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOKS_ALLOW_HTTP_LOOPBACK",
+        default_value_t = false,
+        action = clap::ArgAction::Set
+    )]
+    pub webhooks_allow_http_loopback: bool,
+}
+
+impl WebhookSettings {
+    pub fn retry_base(&self) -> Duration {
+        Duration::from_millis(self.webhook_retry_base_ms)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.webhook_timeout_ms)
+    }
+
+    pub fn retry_window(&self) -> Duration {
+        Duration::from_secs(self.webhook_retry_window_secs)
+    }
 }
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://send-inspections.sqlite?mode=rwc";

@@ -22,6 +22,7 @@ use sea_orm::{
     DatabaseBackend, DatabaseConnection,
     sqlx::{PgPool, postgres::PgListener},
 };
+use tokio::sync::Notify;
 
 /// The channel changes are notified on: one per schema, so that deployments sharing a
 /// database (and tests, a schema each) do not end each other's answers.
@@ -43,6 +44,8 @@ const RELISTEN_AFTER: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 pub struct DataVersion {
     version: AtomicU64,
+    /// Wakes whoever waits for the next change (event subscribers, the embargo lifter).
+    changes: Notify,
     /// For a database other servers share: when this server last heard the channel.
     heard: Option<Heard>,
 }
@@ -71,6 +74,7 @@ impl DataVersion {
     pub fn local() -> Arc<Self> {
         Arc::new(Self {
             version: AtomicU64::new(0),
+            changes: Notify::new(),
             heard: None,
         })
     }
@@ -83,6 +87,7 @@ impl DataVersion {
         }
         let version = Arc::new(Self {
             version: AtomicU64::new(0),
+            changes: Notify::new(),
             heard: Some(Heard {
                 since: Instant::now(),
                 at: AtomicU64::new(NEVER),
@@ -109,6 +114,13 @@ impl DataVersion {
     /// The data may have changed: whatever was read before is no longer current.
     pub fn advance(&self) {
         self.version.fetch_add(1, Ordering::AcqRel);
+        self.changes.notify_waiters();
+    }
+
+    /// Completes at the next [`advance`](Self::advance) after it is first polled or
+    /// [enabled](tokio::sync::futures::Notified::enable).
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changes.notified()
     }
 
     fn heard_now(&self) {

@@ -26,6 +26,10 @@ pub enum Code {
     OperationResolutionFailure,
     /// The document's cost, depth, tokens, aliases, root fields or directives exceed a limit.
     QueryTooComplex,
+    /// The persisted query's hash is unknown here: send the document with its hash once.
+    PersistedQueryNotFound,
+    /// Only the operations of the server's manifest may run, and this is not one of them.
+    OperationNotAllowed,
     /// Execution would resolve more fields, or send more bytes, than a response may.
     ResponseTooLarge,
     /// A malformed argument: a code, cursor, date or page size.
@@ -51,7 +55,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 22] = [
         Code::BadRequest,
         Code::UnsupportedMediaType,
         Code::MethodNotAllowed,
@@ -61,6 +65,8 @@ impl Code {
         Code::GraphqlValidationFailed,
         Code::OperationResolutionFailure,
         Code::QueryTooComplex,
+        Code::PersistedQueryNotFound,
+        Code::OperationNotAllowed,
         Code::ResponseTooLarge,
         Code::BadUserInput,
         Code::Unauthenticated,
@@ -85,6 +91,8 @@ impl Code {
             Code::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Code::OperationResolutionFailure => "OPERATION_RESOLUTION_FAILURE",
             Code::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Code::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Code::OperationNotAllowed => "OPERATION_NOT_ALLOWED",
             Code::ResponseTooLarge => "RESPONSE_TOO_LARGE",
             Code::BadUserInput => "BAD_USER_INPUT",
             Code::Unauthenticated => "UNAUTHENTICATED",
@@ -113,6 +121,8 @@ impl Code {
                 | Code::GraphqlValidationFailed
                 | Code::OperationResolutionFailure
                 | Code::QueryTooComplex
+                | Code::PersistedQueryNotFound
+                | Code::OperationNotAllowed
                 | Code::ResponseTooLarge
         )
     }

@@ -18,9 +18,10 @@ pub enum NodeType {
     PriorityAction,
     EngagementMeeting,
     Intervention,
+    WebhookSubscription,
 }
 
-const NODE_TYPES: [(NodeType, &str); 12] = [
+const NODE_TYPES: [(NodeType, &str); 13] = [
     (NodeType::Area, "Area"),
     (NodeType::AuditEvent, "AuditEvent"),
     (NodeType::LocalAuthority, "LocalAuthority"),
@@ -33,6 +34,7 @@ const NODE_TYPES: [(NodeType, &str); 12] = [
     (NodeType::PriorityAction, "PriorityAction"),
     (NodeType::EngagementMeeting, "EngagementMeeting"),
     (NodeType::Intervention, "Intervention"),
+    (NodeType::WebhookSubscription, "WebhookSubscription"),
 ];
 
 pub fn encode(node_type: NodeType, id: i32) -> String {

@@ -5,6 +5,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod auth;
+mod clock;
 pub mod config;
 pub mod data_version;
 pub mod db;
@@ -18,6 +19,7 @@ pub mod policy;
 pub mod rate_limit;
 pub mod service;
 pub mod telemetry;
+mod webhooks;
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
@@ -55,6 +57,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.limits,
                 rate_limiter(&config),
                 data_version::DataVersion::local(),
+                config.webhooks,
+                std::sync::Arc::new(graphql::persisted::PersistedQueries::automatic()),
             )
             .sdl();
             match output {
@@ -75,15 +79,32 @@ pub struct App {
     pub responses: std::sync::Arc<http::ResponseCache>,
 }
 
-pub fn app(config: &Config, db: DatabaseConnection) -> Result<App, auth::KeyConfigError> {
+/// Why the app cannot start with its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Keys(#[from] auth::KeyConfigError),
+    #[error(transparent)]
+    PersistedQueries(#[from] graphql::persisted::ManifestError),
+}
+
+pub fn app(config: &Config, db: DatabaseConnection) -> Result<App, StartError> {
+    let persisted = std::sync::Arc::new(match &config.persisted_queries_file {
+        Some(path) => graphql::persisted::PersistedQueries::allow_list(path)?,
+        None => graphql::persisted::PersistedQueries::automatic(),
+    });
     let rate_limiter = rate_limiter(config);
     rate_limiter.spawn_cleanup();
     let data_version = data_version::DataVersion::follow(&db);
+    clock::spawn(db.clone(), data_version.clone(), config.announce_milestones);
+    webhooks::spawn_dispatcher(db.clone(), data_version.clone(), config.webhooks);
     let schema = graphql::build_schema(
         db.clone(),
         config.limits,
         rate_limiter.clone(),
         data_version.clone(),
+        config.webhooks,
+        persisted,
     );
     let authenticator = std::sync::Arc::new(auth::Authenticator::from_config(&config.auth)?);
     let responses = std::sync::Arc::new(http::ResponseCache::new(

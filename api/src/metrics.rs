@@ -1,15 +1,15 @@
 //! Prometheus metrics at `/metrics`, through the `metrics` facade and its Prometheus exporter.
 //! Names follow Prometheus conventions: a `send_inspections_` prefix, base units, `_total` on
 //! counters. Operation names are chosen by clients, so only the first
-//! [`MAX_OPERATION_LABELS`] distinct ones get a label of their own; the rest count as `other`.
+//! [`MAX_OPERATION_LABELS`] distinct labels are made; later names count as `other`.
 
 use std::{
-    collections::HashSet,
-    sync::{Mutex, OnceLock},
+    collections::HashMap,
+    sync::{Mutex, OnceLock, PoisonError},
     time::Duration,
 };
 
-use metrics::{counter, gauge, histogram};
+use metrics::{Counter, Histogram, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 
@@ -24,7 +24,17 @@ const COST_BUCKETS: &[f64] = &[
 ];
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
-static OPERATIONS: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+/// Request metrics by operation label, then by code. Handles are registered with the recorder
+/// installed at the time, which the app installs before it serves.
+static REQUESTS: OnceLock<Mutex<Requests>> = OnceLock::new();
+static KEPT_ANSWERS: OnceLock<[Counter; 2]> = OnceLock::new();
+
+#[derive(Default)]
+struct Requests {
+    /// How many of the labels are clients' own operation names.
+    names: usize,
+    by_label: HashMap<String, Vec<RequestMetrics>>,
+}
 
 /// Installs the process-wide recorder (once; later calls share it) and returns its handle.
 pub fn install() -> Option<PrometheusHandle> {
@@ -60,19 +70,58 @@ pub fn install() -> Option<PrometheusHandle> {
 /// One answered GraphQL request: its operation, the code it ended with (`OK` if none) and
 /// how long it took.
 pub fn request(operation: Option<&str>, code: &'static str, elapsed: Duration) {
-    let operation = operation_label(operation);
-    counter!(
-        "send_inspections_requests_total",
-        "operation" => operation.clone(),
-        "code" => code
-    )
-    .increment(1);
-    histogram!(
-        "send_inspections_request_duration_seconds",
-        "operation" => operation,
-        "code" => code
-    )
-    .record(elapsed.as_secs_f64());
+    let metrics = REQUESTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .metrics(operation, code);
+    metrics.count.increment(1);
+    metrics.duration.record(elapsed.as_secs_f64());
+}
+
+/// The handles of one operation label and code, registered once: a request then records
+/// through them without building and looking up their keys.
+#[derive(Clone)]
+struct RequestMetrics {
+    code: &'static str,
+    count: Counter,
+    duration: Histogram,
+}
+
+impl Requests {
+    fn metrics(&mut self, operation: Option<&str>, code: &'static str) -> RequestMetrics {
+        let mut label = operation_label(operation);
+        // A client's own name, not a word it counts under, takes one of the labels left.
+        if operation == Some(label) && !self.by_label.contains_key(label) {
+            if self.names < MAX_OPERATION_LABELS {
+                self.names += 1;
+            } else {
+                label = "other";
+            }
+        }
+        let by_code = match self.by_label.get_mut(label) {
+            Some(by_code) => by_code,
+            None => self.by_label.entry(label.to_owned()).or_default(),
+        };
+        if let Some(known) = by_code.iter().find(|metrics| metrics.code == code) {
+            return known.clone();
+        }
+        let metrics = RequestMetrics {
+            code,
+            count: counter!(
+                "send_inspections_requests_total",
+                "operation" => label.to_owned(),
+                "code" => code
+            ),
+            duration: histogram!(
+                "send_inspections_request_duration_seconds",
+                "operation" => label.to_owned(),
+                "code" => code
+            ),
+        };
+        by_code.push(metrics.clone());
+        metrics
+    }
 }
 
 /// The cost of a query that validated.
@@ -119,39 +168,33 @@ fn pool_connections(db: &DatabaseConnection) -> (u32, u32) {
     }
 }
 
-fn operation_label(operation: Option<&str>) -> String {
-    let Some(name) = operation.filter(|name| {
-        !name.is_empty()
-            && name.len() <= MAX_OPERATION_LABEL_BYTES
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    }) else {
-        return if operation.is_none() {
-            "anonymous"
-        } else {
-            "other"
+/// A client's operation name if it can be a label, or the word it counts under.
+fn operation_label(operation: Option<&str>) -> &str {
+    match operation {
+        None => "anonymous",
+        Some(name)
+            if !name.is_empty()
+                && name.len() <= MAX_OPERATION_LABEL_BYTES
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            name
         }
-        .to_owned();
-    };
-    let Ok(mut seen) = OPERATIONS.get_or_init(|| Mutex::new(HashSet::new())).lock() else {
-        return "other".to_owned();
-    };
-    if seen.contains(name) || seen.len() < MAX_OPERATION_LABELS {
-        seen.insert(name.to_owned());
-        name.to_owned()
-    } else {
-        "other".to_owned()
+        Some(_) => "other",
     }
 }
 
-/// One SQL statement sent to the database.
+/// One SQL statement sent to the database to answer a request.
 pub fn statement() {
     counter!("send_inspections_database_statements_total").increment(1);
 }
 
 /// A query that could be answered from memory: served so, or run (none kept, or stale).
 pub fn kept_answer(served: bool) {
-    let outcome = if served { "served" } else { "ran" };
-    counter!("send_inspections_kept_answers_total", "outcome" => outcome).increment(1);
+    let [served_count, ran_count] = KEPT_ANSWERS.get_or_init(|| {
+        ["served", "ran"]
+            .map(|outcome| counter!("send_inspections_kept_answers_total", "outcome" => outcome))
+    });
+    if served { served_count } else { ran_count }.increment(1);
 }
 
 #[cfg(test)]
@@ -164,5 +207,24 @@ mod tests {
         assert_eq!(operation_label(Some("AreaPage")), "AreaPage");
         assert_eq!(operation_label(Some("bad name\n")), "other");
         assert_eq!(operation_label(Some(&"x".repeat(65))), "other");
+    }
+
+    #[test]
+    fn only_the_first_operation_names_get_labels_of_their_own() {
+        let mut requests = Requests::default();
+        for index in 0..MAX_OPERATION_LABELS {
+            requests.metrics(Some(&format!("Operation{index}")), "OK");
+        }
+        requests.metrics(Some("Operation0"), "FORBIDDEN");
+        requests.metrics(Some("OneTooMany"), "OK");
+        requests.metrics(None, "OK");
+        requests.metrics(Some("bad name"), "OK");
+
+        assert!(requests.by_label.contains_key("Operation0"));
+        assert_eq!(requests.by_label["Operation0"].len(), 2);
+        assert!(!requests.by_label.contains_key("OneTooMany"));
+        assert_eq!(requests.by_label["other"].len(), 1);
+        assert_eq!(requests.by_label["anonymous"].len(), 1);
+        assert_eq!(requests.by_label.len(), MAX_OPERATION_LABELS + 2);
     }
 }

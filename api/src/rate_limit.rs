@@ -53,8 +53,12 @@ impl RateLimiter {
         })
     }
 
-    /// The bucket a caller draws from.
-    pub fn key(viewer: &Viewer, client: Option<IpAddr>) -> String {
+    /// The bucket a caller draws from; none while limiting is off, which then costs nothing.
+    pub fn key(&self, viewer: &Viewer, client: Option<IpAddr>) -> Option<String> {
+        self.is_enabled().then(|| Self::bucket(viewer, client))
+    }
+
+    fn bucket(viewer: &Viewer, client: Option<IpAddr>) -> String {
         match (viewer, client) {
             (Viewer::SignedIn(caller), _) => format!("sub:{}", caller.subject),
             // One IPv6 subscriber holds a whole /64: a bucket per address would be no limit.
@@ -184,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_public_draws_by_address_and_ipv6_by_its_64() {
-        let key = |address: &str| RateLimiter::key(&Viewer::Public, address.parse().ok());
+        let key = |address: &str| RateLimiter::bucket(&Viewer::Public, address.parse().ok());
         assert_eq!(key("192.0.2.7"), "ip:192.0.2.7");
         assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
@@ -193,6 +197,7 @@ mod tests {
     #[test]
     fn a_rate_of_zero_turns_limiting_off() {
         let limiter = RateLimiter::new(0, 100, 50);
+        assert_eq!(limiter.key(&Viewer::Public, None), None);
         assert_eq!(limiter.charge("a", 1_000), None);
         assert_eq!(limiter.policy(), None);
     }

@@ -38,8 +38,10 @@ pub fn init(format: LogFormat) -> Telemetry {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     // A line per request: written by a thread of its own, so that a request never waits for
     // stdout (if stdout falls a whole buffer behind, lines are dropped rather than requests
-    // held), and coloured only for a terminal.
-    let (writer, log_writer) = tracing_appender::non_blocking(std::io::stdout());
+    // held), and coloured only for a terminal. The thread writes what has queued up in one
+    // write and flushes as soon as the queue is empty: a system call per batch, not per line.
+    let (writer, log_writer) =
+        tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stdout()));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let log = match format {
         LogFormat::Text => fmt::layer().with_writer(writer).with_ansi(ansi).boxed(),

@@ -12,7 +12,7 @@
 mod server;
 mod wrk;
 
-use std::{collections::HashMap, fmt::Write as _, time::Duration};
+use std::{collections::BTreeMap, fmt::Write as _, time::Duration};
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -31,8 +31,11 @@ struct Options {
     #[command(subcommand)]
     serve: Option<Serve>,
     /// Seconds each measurement lasts.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 3)]
     seconds: u64,
+    /// How many times each measurement is made; the report gives the median.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    rounds: u64,
     /// Seconds of the same load before each measurement, not measured.
     #[arg(long, default_value_t = 1)]
     warmup: u64,
@@ -112,7 +115,30 @@ fn queries() -> Vec<Query> {
     ]
 }
 
-/// One line of the report.
+/// One request, by one viewer, at one concurrency, measured once per round.
+struct Case<'a> {
+    query: &'a Query,
+    viewer: &'static str,
+    token: Option<&'a str>,
+    concurrency: usize,
+    bytes: usize,
+    samples: Vec<Sample>,
+}
+
+struct Sample {
+    run: wrk::Run,
+    statements: u64,
+    cpu: Duration,
+}
+
+/// The middle value by `key` (of an even count, the upper middle).
+fn median_by<T>(values: &[T], key: impl Fn(&T) -> f64) -> &T {
+    let mut sorted: Vec<&T> = values.iter().collect();
+    sorted.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    sorted[sorted.len() / 2]
+}
+
+/// One line of the report: the median round of a case.
 struct Line {
     backend: &'static str,
     scale: i32,
@@ -207,8 +233,7 @@ async fn measure(
     server.reset_peak_memory()?;
     let duration = Duration::from_secs(options.seconds);
     let warmup = Duration::from_secs(options.warmup);
-    let mut bare: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut lines = Vec::new();
+    let mut cases = Vec::new();
     for query in queries
         .iter()
         .filter(|query| scale == 1 || query.at_every_scale)
@@ -219,49 +244,81 @@ async fn measure(
                 .with_context(|| format!("{} as {viewer}", query.name))?;
             let concurrencies: &[usize] = if scale == 1 { &[1, 32] } else { &[32] };
             for &concurrency in concurrencies {
-                let request = wrk::Request {
-                    url: server.url("/graphql"),
-                    body: Some(&query.body),
-                    token,
-                };
-                wrk::run(scratch.path(), &request, concurrency, warmup).await?;
-                let (statements, cpu) = (server.statements().await?, server.cpu()?);
-                let run = wrk::run(scratch.path(), &request, concurrency, duration).await?;
-                let statements = server.statements().await? - statements;
-                let cpu = server.cpu()? - cpu;
-                let bare_rate = match bare.get(&(bytes, concurrency)) {
-                    Some(rate) => *rate,
-                    None => {
-                        let request = wrk::Request {
-                            url: server.url(&format!("/bare/{bytes}")),
-                            body: None,
-                            token: None,
-                        };
-                        wrk::run(scratch.path(), &request, concurrency, warmup).await?;
-                        let rate = wrk::run(scratch.path(), &request, concurrency, duration)
-                            .await?
-                            .per_second;
-                        bare.insert((bytes, concurrency), rate);
-                        rate
-                    }
-                };
-                let line = Line {
-                    backend,
-                    scale,
-                    request: query.name.to_owned(),
+                cases.push(Case {
+                    query,
                     viewer,
+                    token,
                     concurrency,
-                    run,
-                    bare: bare_rate,
-                    statements: statements as f64 / run.requests.max(1) as f64,
-                    cpu: cpu / u32::try_from(run.requests.max(1)).unwrap_or(u32::MAX),
                     bytes,
-                };
-                eprintln!("{}", row(&line));
-                lines.push(line);
+                    samples: Vec::new(),
+                });
             }
         }
     }
+    // Rounds run every case once each, so that a slow spell of the machine falls on one round
+    // of every case rather than on every round of one; the report takes the median round.
+    let mut bare: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
+    for round in 1..=options.rounds {
+        eprintln!(
+            "{backend}, scale {scale}: round {round} of {}",
+            options.rounds
+        );
+        for case in &mut cases {
+            let request = wrk::Request {
+                url: server.url("/graphql"),
+                body: Some(&case.query.body),
+                token: case.token,
+            };
+            wrk::run(scratch.path(), &request, case.concurrency, warmup).await?;
+            let (statements, cpu) = (server.statements().await?, server.cpu()?);
+            let run = wrk::run(scratch.path(), &request, case.concurrency, duration).await?;
+            case.samples.push(Sample {
+                run,
+                statements: server.statements().await? - statements,
+                cpu: server.cpu()? - cpu,
+            });
+            bare.entry((case.bytes, case.concurrency)).or_default();
+        }
+        for (&(bytes, concurrency), rates) in &mut bare {
+            let request = wrk::Request {
+                url: server.url(&format!("/bare/{bytes}")),
+                body: None,
+                token: None,
+            };
+            wrk::run(scratch.path(), &request, concurrency, warmup).await?;
+            rates.push(
+                wrk::run(scratch.path(), &request, concurrency, duration)
+                    .await?
+                    .per_second,
+            );
+        }
+    }
+    let lines = cases
+        .into_iter()
+        .map(|case| {
+            let requests: u64 = case.samples.iter().map(|sample| sample.run.requests).sum();
+            let statements: u64 = case.samples.iter().map(|sample| sample.statements).sum();
+            let cpu: Duration = case.samples.iter().map(|sample| sample.cpu).sum();
+            let median = median_by(&case.samples, |sample| sample.run.per_second);
+            let bare = bare
+                .get(&(case.bytes, case.concurrency))
+                .map_or(f64::NAN, |rates| *median_by(rates, |rate| *rate));
+            let line = Line {
+                backend,
+                scale,
+                request: case.query.name.to_owned(),
+                viewer: case.viewer,
+                concurrency: case.concurrency,
+                run: median.run,
+                bare,
+                statements: statements as f64 / requests.max(1) as f64,
+                cpu: cpu / u32::try_from(requests.max(1)).unwrap_or(u32::MAX),
+                bytes: case.bytes,
+            };
+            eprintln!("{}", row(&line));
+            line
+        })
+        .collect();
     let (_, peak) = server.memory()?;
     Ok((
         lines,

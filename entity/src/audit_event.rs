@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::Role;
+use crate::enums::{EventType, Role};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_event")]
@@ -31,6 +31,8 @@ pub struct Model {
     pub object_row_id: Option<i32>,
     /// The changed fields before and after, as a JSON object `{ field: { before, after } }`.
     pub changes: Option<String>,
+    /// The domain event this change announces to subscribers, if any, once it is in effect.
+    pub event_type: Option<EventType>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -397,3 +397,75 @@ pub enum Role {
     #[sea_orm(string_value = "local_partner")]
     LocalPartner,
 }
+
+/// What a domain event announces, for partners who subscribe to events or receive webhooks.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum EventType {
+    /// An area was told an inspection is coming.
+    #[sea_orm(string_value = "inspection_notified")]
+    InspectionNotified,
+    /// The draft report went to the area for factual accuracy checks.
+    #[sea_orm(string_value = "draft_report_shared")]
+    DraftReportShared,
+    /// A report became public: when it was published, or at its `publishAt` if embargoed.
+    #[sea_orm(string_value = "report_published")]
+    ReportPublished,
+    #[sea_orm(string_value = "priority_action_plan_submitted")]
+    PriorityActionPlanSubmitted,
+    #[sea_orm(string_value = "priority_action_plan_returned")]
+    PriorityActionPlanReturned,
+    #[sea_orm(string_value = "priority_action_plan_acknowledged")]
+    PriorityActionPlanAcknowledged,
+    #[sea_orm(string_value = "priority_action_plan_published")]
+    PriorityActionPlanPublished,
+    #[sea_orm(string_value = "strategic_plan_published")]
+    StrategicPlanPublished,
+    #[sea_orm(string_value = "intervention_announced")]
+    InterventionAnnounced,
+    #[sea_orm(string_value = "intervention_ended")]
+    InterventionEnded,
+    #[sea_orm(string_value = "engagement_meeting_held")]
+    EngagementMeetingHeld,
+    /// A local authority or ICB was created, renamed, merged or abolished.
+    #[sea_orm(string_value = "reference_data_changed")]
+    ReferenceDataChanged,
+    /// Something on an area's schedule falls due today (computed each day, not made by a
+    /// change).
+    #[sea_orm(string_value = "schedule_item_due")]
+    ScheduleItemDue,
+    /// Something on an area's schedule was due yesterday and is not done (computed each day).
+    #[sea_orm(string_value = "schedule_item_overdue")]
+    ScheduleItemOverdue,
+}
+
+/// Whether a webhook subscription is being delivered to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[graphql(name = "WebhookSubscriptionStatus")]
+pub enum WebhookStatus {
+    /// Events are delivered as they happen.
+    #[sea_orm(string_value = "active")]
+    Active,
+    /// Paused by its owner: events wait, and are delivered when it resumes.
+    #[sea_orm(string_value = "paused")]
+    Paused,
+    /// An event could not be delivered for the whole retry window: events wait until the owner
+    /// resumes it.
+    #[sea_orm(string_value = "failing")]
+    Failing,
+}

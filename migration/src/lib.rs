@@ -11,6 +11,9 @@ mod m20261124_000003_create_audit_event;
 mod m20261126_000004_write_side;
 mod m20261126_000005_plans_lifecycle;
 mod m20261126_000006_dated_map;
+mod m20261126_000007_domain_events;
+mod m20261126_000008_webhooks;
+mod m20261127_000009_schedule_events;
 
 pub struct Migrator;
 
@@ -23,6 +26,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_write_side::Migration),
             Box::new(m20261126_000005_plans_lifecycle::Migration),
             Box::new(m20261126_000006_dated_map::Migration),
+            Box::new(m20261126_000007_domain_events::Migration),
+            Box::new(m20261126_000008_webhooks::Migration),
+            Box::new(m20261127_000009_schedule_events::Migration),
         ]
     }
 }
@@ -68,4 +74,44 @@ pub(crate) fn index(
         index.col(column);
     }
     index.to_owned()
+}
+
+/// Replaces a column's CHECK constraint on PostgreSQL, where it is named `table_column_check`.
+pub(crate) async fn replace_check(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+    values: &[&str],
+) -> Result<(), DbErr> {
+    let allowed = values
+        .iter()
+        .map(|value| format!("'{value}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let constraint = format!("{table}_{column}_check");
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "ALTER TABLE {table} DROP CONSTRAINT {constraint}, \
+             ADD CONSTRAINT {constraint} CHECK ({column} IN ({allowed}))"
+        ))
+        .await
+        .map(|_| ())
+}
+
+/// Copies every row of `from` into `to`, the columns named alike.
+pub(crate) async fn copy(
+    manager: &SchemaManager<'_>,
+    from: &str,
+    to: &str,
+    columns: &[&str],
+) -> Result<(), DbErr> {
+    let columns = columns.join(", ");
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "INSERT INTO {to} ({columns}) SELECT {columns} FROM {from}"
+        ))
+        .await
+        .map(|_| ())
 }

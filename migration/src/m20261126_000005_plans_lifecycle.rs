@@ -8,7 +8,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::{enumeration, enumeration_null, foreign_key, index};
+use crate::{copy, enumeration, enumeration_null, foreign_key, index, replace_check};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -184,46 +184,6 @@ fn priority_actions(table: &str, plans: &str) -> TableCreateStatement {
             Recommendation::Table,
         ))
         .to_owned()
-}
-
-/// Replaces a column's CHECK constraint on PostgreSQL, where it is named `table_column_check`.
-async fn replace_check(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    column: &str,
-    values: &[&str],
-) -> Result<(), DbErr> {
-    let allowed = values
-        .iter()
-        .map(|value| format!("'{value}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let constraint = format!("{table}_{column}_check");
-    manager
-        .get_connection()
-        .execute_unprepared(&format!(
-            "ALTER TABLE {table} DROP CONSTRAINT {constraint}, \
-             ADD CONSTRAINT {constraint} CHECK ({column} IN ({allowed}))"
-        ))
-        .await
-        .map(|_| ())
-}
-
-/// Copies every row of `from` into `to`, the columns named alike.
-async fn copy(
-    manager: &SchemaManager<'_>,
-    from: &str,
-    to: &str,
-    columns: &[&str],
-) -> Result<(), DbErr> {
-    let columns = columns.join(", ");
-    manager
-        .get_connection()
-        .execute_unprepared(&format!(
-            "INSERT INTO {to} ({columns}) SELECT {columns} FROM {from}"
-        ))
-        .await
-        .map(|_| ())
 }
 
 async fn rebuild_on_sqlite(manager: &SchemaManager<'_>) -> Result<(), DbErr> {

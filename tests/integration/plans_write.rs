@@ -9,7 +9,7 @@ use crate::{
     writes::{AREA, call, days_ago, ofsted},
 };
 
-fn partner() -> String {
+pub fn partner() -> String {
     token("local_partner", Some(AREA), "read write")
 }
 
@@ -18,12 +18,18 @@ fn icb_partner() -> String {
     token("local_partner", Some("E54000050"), "read write")
 }
 
-fn other_partner() -> String {
+pub fn other_partner() -> String {
     token("local_partner", Some("E09000033"), "read write")
 }
 
 /// Runs a mutation that must succeed; returns its payload.
-async fn ok(app: &TestApp, token: &str, mutation: &str, input: Value, selection: &str) -> Value {
+pub async fn ok(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
     let body = call(app, token, mutation, input, selection).await;
     let payload = body["data"][mutation].clone();
     assert_eq!(payload["userErrors"], json!([]), "{mutation}: {body}");
@@ -51,7 +57,7 @@ async fn denied(app: &TestApp, token: &str, mutation: &str, input: Value) -> Str
 
 /// Imports a published 2023 full inspection of the area with `outcome`; with outcome 3, two
 /// areas for priority action.
-async fn inspected(app: &TestApp, outcome: &str, published_ago: u64) {
+pub async fn inspected(app: &TestApp, outcome: &str, published_ago: u64) {
     let recommendations = if outcome == "OUTCOME_3" {
         json!([
             { "text": "Reduce waits for assessment", "responsiblePartner": "INTEGRATED_CARE_BOARD", "isAreaForPriorityAction": true },
@@ -212,7 +218,7 @@ async fn a_strategic_plan_is_drafted_revised_and_published_and_meets_the_schedul
     );
 }
 
-const PLAN: &str = "{ area(code: \"E06000001\") {
+pub const PLAN: &str = "{ area(code: \"E06000001\") {
     inspections { recommendations { id isAreaForPriorityAction } }
     priorityActionPlans { id revision status returnReasons actions { id revision } } } }";
 

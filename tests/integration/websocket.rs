@@ -10,9 +10,9 @@ use tokio_tungstenite::{
 
 use crate::support::{TestApp, token};
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp) -> Socket {
+pub async fn connect(app: &TestApp) -> Socket {
     let mut request = format!("ws://{}/graphql/ws", app.address)
         .into_client_request()
         .unwrap();
@@ -23,14 +23,14 @@ async fn connect(app: &TestApp) -> Socket {
     connect_async(request).await.unwrap().0
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::Text(message.to_string().into()))
         .await
         .unwrap();
 }
 
-async fn receive(socket: &mut Socket) -> Message {
+pub async fn receive(socket: &mut Socket) -> Message {
     tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
         .await
         .expect("a message within 5 s")
@@ -38,7 +38,7 @@ async fn receive(socket: &mut Socket) -> Message {
         .unwrap()
 }
 
-fn json_of(message: Message) -> Value {
+pub fn json_of(message: Message) -> Value {
     match message {
         Message::Text(text) => serde_json::from_str(text.as_str()).unwrap(),
         other => panic!("expected a text message, got {other:?}"),

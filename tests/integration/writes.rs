@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::{Days, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -79,26 +79,59 @@ pub async fn refused(app: &TestApp, token: &str, mutation: &str, input: Value) -
     payload["userErrors"][0].clone()
 }
 
-/// Schedules a full inspection of `AREA` and takes it to reporting; returns its id and
-/// revision.
-pub async fn inspection_in_reporting(app: &TestApp) -> (String, i64) {
+/// Schedules a full inspection of `area` and notifies it; returns its id and revision.
+pub async fn notified(app: &TestApp, area: &str) -> (String, i64) {
     let scheduled = changed(
         app,
         &ofsted(),
         "scheduleInspection",
-        json!({ "areaCode": AREA, "framework": "FRAMEWORK_2023", "kind": "FULL",
+        json!({ "areaCode": area, "framework": "FRAMEWORK_2023", "kind": "FULL",
                 "plannedStartOn": days_ago(14) }),
     )
     .await;
     let id = scheduled["id"].as_str().unwrap().to_owned();
     assert_eq!(scheduled["status"], "PLANNED");
     assert_eq!(scheduled["revision"], 1);
+    let notified = changed(
+        app,
+        &ofsted(),
+        "notifyArea",
+        json!({ "id": id, "revision": 1, "notifiedOn": days_ago(19) }),
+    )
+    .await;
+    assert_eq!(notified["status"], "NOTIFIED");
+    assert_eq!(notified["revision"], 2);
+    (id, 2)
+}
+
+/// Sets a signed report to publish `seconds` from now; returns the instant and the inspection.
+pub async fn publish_later(
+    app: &TestApp,
+    id: &str,
+    revision: i64,
+    seconds: i64,
+) -> (DateTime<Utc>, Value) {
+    let publish_at = Utc::now() + chrono::Duration::seconds(seconds);
+    let set = changed(
+        app,
+        &ofsted(),
+        "publishReport",
+        json!({ "id": id, "revision": revision,
+                "publishAt": publish_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "reportUrl": "https://reports.ofsted.gov.uk/provider/44/80001" }),
+    )
+    .await;
+    (publish_at, set)
+}
+
+/// Schedules a full inspection of `AREA` and takes it to reporting; returns its id and
+/// revision.
+pub async fn inspection_in_reporting(app: &TestApp) -> (String, i64) {
+    let (id, mut revision) = notified(app, AREA).await;
     let steps = [
-        ("notifyArea", "notifiedOn", 19, "NOTIFIED"),
         ("startOnSite", "onSiteStartOn", 14, "ON_SITE"),
         ("finishOnSite", "onSiteEndOn", 10, "REPORTING"),
     ];
-    let mut revision = 1;
     for (mutation, field, ago, status) in steps {
         let mut input = json!({ "id": id, "revision": revision });
         input[field] = json!(days_ago(ago));
@@ -183,16 +216,7 @@ async fn an_outcome_3_report_is_embargoed_until_its_instant_then_public_with_its
     let partner = token("local_partner", Some(AREA), "read write");
     let dfe = token("dfe", None, "read");
 
-    let publish_at = Utc::now() + chrono::Duration::seconds(3);
-    let set = changed(
-        &app,
-        &ofsted(),
-        "publishReport",
-        json!({ "id": id, "revision": revision,
-                "publishAt": publish_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                "reportUrl": "https://reports.ofsted.gov.uk/provider/44/80001" }),
-    )
-    .await;
+    let (publish_at, set) = publish_later(&app, &id, revision, 3).await;
     // Until its instant the report is a shared draft, even to the inspectorates.
     assert_eq!(set["status"], "DRAFT_SHARED");
     assert!(set["publishAt"].is_string());

@@ -5,12 +5,14 @@
 
 pub mod codes;
 pub mod engagement;
+pub mod events;
 pub mod inspection;
 pub mod intervention;
 pub mod map;
 pub mod plans;
 pub mod rejection;
 pub mod schedule;
+pub mod webhooks;
 
 /// A date written in the code. Evaluated at compile time where it defines a constant, so an
 /// impossible date fails the build rather than a request.

@@ -10,6 +10,7 @@ use super::types::{
     oversight::{EngagementMeeting, Intervention},
     plan::{PriorityAction, PriorityActionPlan, StrategicPlan},
     reference::{IntegratedCareBoard, LocalAuthority, PartnershipMembership},
+    webhook::WebhookSubscription,
 };
 
 pub use crate::global_id::NodeType;
@@ -39,4 +40,5 @@ pub enum Node {
     PriorityAction(PriorityAction),
     EngagementMeeting(EngagementMeeting),
     Intervention(Intervention),
+    WebhookSubscription(WebhookSubscription),
 }

@@ -222,6 +222,7 @@ impl ExtensionFactory for Limits {
             budget: OnceLock::new(),
             operation_name: OnceLock::new(),
             introspects: OnceLock::new(),
+            subscribes: OnceLock::new(),
         })
     }
 }
@@ -233,6 +234,9 @@ struct LimitsExtension {
     budget: OnceLock<Arc<Budget>>,
     operation_name: OnceLock<Option<String>>,
     introspects: OnceLock<bool>,
+    /// A subscription lives as long as its socket and resolves each event on its own: the
+    /// request's deadline and field count do not apply (its cost, checked once, does).
+    subscribes: OnceLock<bool>,
 }
 
 impl LimitsExtension {
@@ -307,6 +311,11 @@ impl Extension for LimitsExtension {
         }
         check_shape(&document, &self.limits, operation_name, budget.read_only)
             .map_err(|refusal| refusal.to_server_error())?;
+        let subscribes =
+            super::operation::selected(&document, operation_name).is_some_and(|(_, operation)| {
+                operation.node.ty == async_graphql::parser::types::OperationType::Subscription
+            });
+        let _ = self.subscribes.set(subscribes);
         let _ = self.introspects.set(introspects(&document));
         Ok(document)
     }
@@ -347,7 +356,9 @@ impl Extension for LimitsExtension {
         budget.cost.store(cost, Ordering::Relaxed);
         crate::metrics::query_cost(cost);
         // The transport charged 1 for the request itself; the query pays the rest.
-        let key = ctx.data_opt::<RequestScope>().map(|scope| &scope.rate_key);
+        let key = ctx
+            .data_opt::<RequestScope>()
+            .and_then(|scope| scope.rate_key.as_deref());
         let charge = key
             .filter(|_| cost > 1)
             .and_then(|key| self.rate_limiter.charge(key, cost - 1));
@@ -394,6 +405,9 @@ impl Extension for LimitsExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
+        if self.subscribes.get() == Some(&true) {
+            return next.run(ctx, info).await;
+        }
         let budget = self.budget();
         if budget.stopped.load(Ordering::Relaxed) {
             return Err(ServerError::new("stopped", None));

@@ -10,44 +10,55 @@ mod limits;
 mod loaders;
 mod mutation;
 pub mod operation;
+pub mod persisted;
 mod query;
 mod sharing;
+mod subscription;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 mod types;
 
-use async_graphql::{
-    Context, Data, EmptySubscription, ErrorExtensions, Request, Result, ResultExt, Schema,
-};
+use async_graphql::{Context, Data, ErrorExtensions, Request, Result, ResultExt, Schema};
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
 use std::sync::Arc;
 
 use crate::{
-    config::RequestLimits, data_version::DataVersion, error::AppError, policy::Viewer,
+    config::{RequestLimits, WebhookSettings},
+    data_version::DataVersion,
+    error::AppError,
+    policy::Viewer,
     rate_limit::RateLimiter,
 };
 use loaders::{AreaById, RequestLoader, request_loader};
+use persisted::PersistedQueries;
 use types::area::Area;
 
 pub use limits::{Budget, Refusal, answer_cost};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use sharing::Shareable;
+pub use subscription::Subscription;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema. It does not touch the database, so a disconnected connection will do for
-/// exporting the SDL. Its mutations move `data_version` on.
+/// exporting the SDL. Its mutations move `data_version` on; its subscriptions wait on it.
 pub fn build_schema(
     db: DatabaseConnection,
     limits: RequestLimits,
     rate_limiter: Arc<RateLimiter>,
     data_version: Arc<DataVersion>,
+    webhooks: WebhookSettings,
+    persisted: Arc<PersistedQueries>,
 ) -> AppSchema {
-    let builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query, Mutation::default(), Subscription)
+        // First, so that every later step sees the document a hash names.
+        .extension(persisted::Resolver(persisted))
         .data(db)
+        .data(data_version.clone())
+        .data(webhooks)
         .disable_suggestions()
         .extension(error::ErrorCodes)
         .extension(limits::Limits {
@@ -66,7 +77,8 @@ pub fn build_schema(
 struct RequestScope {
     viewer: Viewer,
     today: NaiveDate,
-    rate_key: String,
+    /// None while rate limiting is off.
+    rate_key: Option<String>,
 }
 
 /// Attaches a viewer, and a DataLoader that loads as that viewer, to a request; `today` is the
@@ -76,7 +88,7 @@ pub fn for_viewer(
     db: &DatabaseConnection,
     viewer: Viewer,
     today: NaiveDate,
-    rate_key: String,
+    rate_key: Option<String>,
 ) -> Request {
     request
         .data(request_loader(db.clone(), viewer.clone()))
@@ -93,7 +105,7 @@ pub fn for_connection(
     db: &DatabaseConnection,
     viewer: Viewer,
     today: NaiveDate,
-    rate_key: String,
+    rate_key: Option<String>,
 ) -> Data {
     let loader = request_loader(db.clone(), viewer.clone());
     loader.enable_all_cache(false);

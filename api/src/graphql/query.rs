@@ -9,7 +9,7 @@ use entity::{
     audit_event, engagement_meeting,
     enums::{InspectionFramework, InspectionKind, InspectionOutcome, LocalAuthorityType, Region},
     inspection, integrated_care_board, intervention, local_authority, partnership_membership,
-    priority_action, priority_action_plan, recommendation, strategic_plan,
+    priority_action, priority_action_plan, recommendation, strategic_plan, webhook_subscription,
 };
 
 use super::{
@@ -28,6 +28,7 @@ use super::{
         scalars::Date,
         summary::NationalSummary,
         viewer::Viewer,
+        webhook::WebhookSubscription,
     },
 };
 use crate::{
@@ -38,7 +39,7 @@ use crate::{
         area::{self as area_service, AreaOrder as AreaOrderKey},
         audit, inspection as inspection_service,
         page::{Cursor, PageRequest, paginate},
-        reference, summary,
+        reference, summary, webhooks,
     },
 };
 
@@ -184,11 +185,13 @@ fn page_request(
     PageRequest::parse(first, after.as_deref(), last, before.as_deref()).extend()
 }
 
-fn icb_code(raw: Option<String>) -> Result<Option<IcbCode>, AppError> {
+pub(super) fn icb_code(raw: Option<String>) -> Result<Option<IcbCode>, AppError> {
     Ok(raw.map(|code| IcbCode::parse(&code)).transpose()?)
 }
 
-fn local_authority_code(raw: Option<String>) -> Result<Option<LocalAuthorityCode>, AppError> {
+pub(super) fn local_authority_code(
+    raw: Option<String>,
+) -> Result<Option<LocalAuthorityCode>, AppError> {
     Ok(raw
         .map(|code| LocalAuthorityCode::parse(&code))
         .transpose()?)
@@ -345,6 +348,29 @@ impl Query {
             &request,
             |la| (la.ons_code.clone(), la.id),
             LocalAuthority,
+        ))
+    }
+
+    /// The webhook subscriptions of the caller's role and organisation, oldest first, with
+    /// their recent deliveries. Empty for callers who may not register any.
+    #[graphql(complexity = "cost::page(first, last, child_complexity)")]
+    async fn webhook_subscriptions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Returns the first n.")] first: Option<i32>,
+        #[graphql(desc = "Returns those after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n.")] last: Option<i32>,
+        #[graphql(desc = "Returns those before this cursor.")] before: Option<String>,
+    ) -> Result<Connection<String, WebhookSubscription, TotalCount>> {
+        let request = page_request(first, after, last, before)?;
+        let rows = webhooks::list(context::viewer(ctx)?, context::db(ctx)?)
+            .await
+            .extend()?;
+        Ok(code_ordered(
+            rows,
+            &request,
+            |subscription| (String::new(), subscription.id),
+            WebhookSubscription::new,
         ))
     }
 
@@ -528,5 +554,8 @@ async fn resolve_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         NodeType::Intervention => by_id::<intervention::Entity>(ctx, id)
             .await?
             .map(|m| Node::Intervention(Intervention(m))),
+        NodeType::WebhookSubscription => by_id::<webhook_subscription::Entity>(ctx, id)
+            .await?
+            .map(|m| Node::WebhookSubscription(WebhookSubscription::new(m))),
     })
 }

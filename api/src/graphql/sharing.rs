@@ -5,10 +5,13 @@
 //! the caller itself rather than what its audience reads. A mutation moves the data version on
 //! once it has run, however it ends (an abort at the deadline included), on every transport.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{
+    Arc, OnceLock,
+    atomic::{AtomicBool, Ordering},
+};
 
 use async_graphql::{
-    Request, ServerResult, Variables,
+    Context, Request, ServerResult, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
         NextPrepareRequest,
@@ -21,14 +24,27 @@ use crate::data_version::DataVersion;
 /// The root field whose answer is the caller's own.
 const PERSONAL_ROOT_FIELD: &str = "viewer";
 
-/// Attached to a request by a transport that keeps answers: set once the document is parsed.
+/// Attached to a request by a transport that keeps answers: set once the document is parsed,
+/// and taken back by a resolver that reads what the data version does not follow.
 #[derive(Debug, Default)]
-pub struct Shareable(OnceLock<bool>);
+pub struct Shareable {
+    parsed: OnceLock<bool>,
+    read_unversioned: AtomicBool,
+}
 
 impl Shareable {
     /// Whether the operation that ran may be answered to the viewer's whole audience.
     pub fn get(&self) -> bool {
-        self.0.get().copied().unwrap_or(false)
+        self.parsed.get().copied().unwrap_or(false)
+            && !self.read_unversioned.load(Ordering::Relaxed)
+    }
+}
+
+/// Keeps the answer being resolved from being kept: the caller reads state that changes
+/// outside the event log (a webhook subscription's deliveries), so no version would end it.
+pub fn not_kept(ctx: &Context<'_>) {
+    if let Some(flag) = ctx.data_opt::<Arc<Shareable>>() {
+        flag.read_unversioned.store(true, Ordering::Relaxed);
     }
 }
 
@@ -111,7 +127,7 @@ impl Extension for SharingExtension {
                     &mut Vec::new(),
                 );
             if let Some(flag) = ctx.data_opt::<Arc<Shareable>>() {
-                let _ = flag.0.set(shareable);
+                let _ = flag.parsed.set(shareable);
             }
         }
         Ok(document)

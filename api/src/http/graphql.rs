@@ -26,7 +26,7 @@ use tracing::Instrument as _;
 use super::{
     AppState, AuthFailure, REQUEST_ID, authenticate,
     idempotency::{self, Keyed},
-    kept::{Encoding, Kept},
+    kept::{Encoding, Kept, etag_of, none_match},
 };
 use crate::{
     config::RequestLimits,
@@ -73,7 +73,6 @@ async fn respond(state: AppState, request: Request) -> Response {
     if request.method() == Method::GET && reply.wants_html && request.uri().query().is_none() {
         return super::graphiql::page();
     }
-    let read_only = request.method() == Method::GET;
     let client = super::client_address(&request);
     let authorization = match request
         .headers()
@@ -91,9 +90,9 @@ async fn respond(state: AppState, request: Request) -> Response {
         Ok(key) => key,
         Err((code, message)) => return reply.refuse(code, &message),
     };
-    let body = tokio::time::timeout_at(deadline, read(request, &state.limits));
-    let operations = match body.await {
-        Ok(Ok(operations)) => operations,
+    let received = tokio::time::timeout_at(deadline, receive(request, &state.limits));
+    let sent = match received.await {
+        Ok(Ok(sent)) => sent,
         Ok(Err((code, message))) => return reply.refuse(code, &message),
         Err(_) => {
             return reply.refuse(
@@ -102,9 +101,33 @@ async fn respond(state: AppState, request: Request) -> Response {
             );
         }
     };
-    reply.operation = operations.requests[0].operation_name.clone();
+    // Authenticated before the request is parsed, so that an answer kept for the caller's
+    // audience is served unparsed (the same bytes parse the same way; answers are kept only for
+    // single queries without an Idempotency-Key). A request that does not parse is still refused
+    // for that first, whatever its credentials.
     let authenticated =
         tokio::time::timeout_at(deadline, authenticate(&state, authorization.as_deref())).await;
+    let kept_key = match (&authenticated, &idempotency_key) {
+        (Ok(Ok((viewer, _))), None) => {
+            state
+                .responses
+                .key(viewer, reply.graphql_response, sent.get, sent.bytes.clone())
+        }
+        _ => None,
+    };
+    let asked = match kept_key.as_ref().and_then(|key| state.responses.get(key)) {
+        Some(kept) => {
+            reply.operation.clone_from(&kept.operation);
+            Asked::Again(kept)
+        }
+        None => match parse(&sent, &state.limits) {
+            Ok(operations) => {
+                reply.operation = operations.requests[0].operation_name.clone();
+                Asked::Anew(operations)
+            }
+            Err((code, message)) => return reply.refuse(code, &message),
+        },
+    };
     let (viewer, today) = match authenticated {
         Ok(Ok(authenticated)) => authenticated,
         Ok(Err(AuthFailure::Refused)) => return reply.unauthenticated(),
@@ -122,10 +145,16 @@ async fn respond(state: AppState, request: Request) -> Response {
         }
     };
     tracing::Span::current().record("viewer", viewer.label());
-    let rate_key = RateLimiter::key(&viewer, client);
-    let budget = Budget::new(deadline, read_only);
-    let count = operations.requests.len();
-    if let Some(charge) = state.rate_limiter.charge(&rate_key, count) {
+    let rate_key = state.rate_limiter.key(&viewer, client);
+    let budget = Budget::new(deadline, sent.get);
+    let count = match &asked {
+        Asked::Again(_) => 1,
+        Asked::Anew(operations) => operations.requests.len(),
+    };
+    let charge = rate_key
+        .as_deref()
+        .and_then(|key| state.rate_limiter.charge(key, count));
+    if let Some(charge) = charge {
         budget.record_charge(charge);
         if let Charge::Refused { retry_after } = charge {
             crate::metrics::rate_limited();
@@ -136,6 +165,14 @@ async fn respond(state: AppState, request: Request) -> Response {
             return rate_limit_headers(response, &state.rate_limiter, &budget);
         }
     }
+    let operations = match asked {
+        Asked::Again(kept) => {
+            crate::metrics::kept_answer(true);
+            let response = reply.kept(&state, &kept, rate_key.as_deref(), &budget, encoding);
+            return rate_limit_headers(response, &state.rate_limiter, &budget);
+        }
+        Asked::Anew(operations) => operations,
+    };
     let keyed = tokio::time::timeout_at(
         deadline,
         idempotency::claim(&state.db, idempotency_key, &viewer, &operations.requests),
@@ -158,30 +195,15 @@ async fn respond(state: AppState, request: Request) -> Response {
             return reply.refuse(refusal.code(), &refusal.to_string());
         }
     };
-    // A single query without a key may have been answered to the viewer's audience already.
-    let kept_key = (claim.is_none() && !operations.batch)
-        .then(|| {
-            state
-                .responses
-                .key(&viewer, reply.graphql_response, read_only, operations.sent)
-        })
-        .flatten();
+    let kept_key = kept_key.filter(|_| !operations.batch);
     let mut stamp = None;
-    if let Some(key) = &kept_key {
-        if let Some(kept) = state.responses.get(key) {
-            crate::metrics::kept_answer(true);
-            reply.operation.clone_from(&kept.operation);
-            let response = reply.kept(&state, &kept, Some(rate_key.as_str()), &budget, encoding);
-            return rate_limit_headers(response, &state.rate_limiter, &budget);
-        }
-        // A mutation's answer is never kept: it does not need the stamp's read.
-        if !idempotency::is_mutation(&operations.requests[0]) {
-            crate::metrics::kept_answer(false);
-            stamp = tokio::time::timeout_at(deadline, state.responses.stamp(today))
-                .await
-                .ok()
-                .flatten();
-        }
+    // A mutation's answer is never kept: it does not need the stamp's read.
+    if kept_key.is_some() && !idempotency::is_mutation(&operations.requests[0]) {
+        crate::metrics::kept_answer(false);
+        stamp = tokio::time::timeout_at(deadline, state.responses.stamp(today))
+            .await
+            .ok()
+            .flatten();
     }
     let shareable = Arc::new(Shareable::default());
     // The operations of a batch share the request's budget: its deadline, and its counts of
@@ -302,6 +324,8 @@ fn rate_limit_headers(mut response: Response, limiter: &RateLimiter, budget: &Bu
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GraphqlBody {
+    /// Empty when `extensions.persistedQuery` names the document instead.
+    #[serde(default)]
     query: String,
     #[serde(default)]
     operation_name: Option<String>,
@@ -323,16 +347,28 @@ struct Parameters {
 
 type Rejection = (Code, String);
 
-/// What one HTTP request asks: one operation, or a batch (a JSON array of them), and the
-/// request as sent, which keys its kept answer.
+/// What one HTTP request asks: one operation, or a batch (a JSON array of them).
 struct Operations {
     requests: Vec<async_graphql::Request>,
     batch: bool,
-    sent: Bytes,
 }
 
-async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Rejection> {
-    let (bodies, sent) = match *request.method() {
+/// What a request asks for: an answer kept already, or operations to run.
+enum Asked {
+    Again(Arc<Kept>),
+    Anew(Operations),
+}
+
+/// The request as sent, which keys its kept answer: a GET's URL parameters, a POST's body.
+struct Sent {
+    bytes: Bytes,
+    /// A GET, which may only read.
+    get: bool,
+}
+
+/// Receives the request, without reading what it asks.
+async fn receive(request: Request, limits: &RequestLimits) -> Result<Sent, Rejection> {
+    match *request.method() {
         Method::GET => {
             let parameters = request.uri().query().unwrap_or_default();
             if parameters.len() > limits.max_body_bytes {
@@ -341,10 +377,10 @@ async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Re
                     format!("the URL is longer than {} bytes", limits.max_body_bytes),
                 ));
             }
-            (
-                vec![from_parameters(parameters)?],
-                Bytes::copy_from_slice(parameters.as_bytes()),
-            )
+            Ok(Sent {
+                bytes: Bytes::copy_from_slice(parameters.as_bytes()),
+                get: true,
+            })
         }
         Method::POST => {
             if !is_json(request.headers()) {
@@ -356,51 +392,66 @@ async fn read(request: Request, limits: &RequestLimits) -> Result<Operations, Re
             let bytes = axum::body::to_bytes(request.into_body(), limits.max_body_bytes)
                 .await
                 .map_err(|error| body_error(&error, limits.max_body_bytes))?;
-            let unreadable = |error: serde_json::Error| {
-                (
+            Ok(Sent { bytes, get: false })
+        }
+        _ => Err((Code::MethodNotAllowed, "use GET or POST".to_owned())),
+    }
+}
+
+fn parse(sent: &Sent, limits: &RequestLimits) -> Result<Operations, Rejection> {
+    let body = if sent.get {
+        // Copied from the URL's query, which is text: borrowed as it is.
+        from_parameters(&String::from_utf8_lossy(&sent.bytes))?
+    } else {
+        let unreadable = |error: serde_json::Error| {
+            (
+                Code::BadRequest,
+                format!(
+                    "the body is not a GraphQL request: {}",
+                    echo(&error.to_string())
+                ),
+            )
+        };
+        if sent.bytes.trim_ascii_start().starts_with(b"[") {
+            let batch =
+                serde_json::from_slice::<Vec<GraphqlBody>>(&sent.bytes).map_err(unreadable)?;
+            if batch.is_empty() || batch.len() > limits.max_batch {
+                return Err((
                     Code::BadRequest,
                     format!(
-                        "the body is not a GraphQL request: {}",
-                        echo(&error.to_string())
+                        "a batch holds 1 to {} operations; this one holds {}",
+                        limits.max_batch,
+                        batch.len()
                     ),
-                )
-            };
-            if bytes.trim_ascii_start().starts_with(b"[") {
-                let batch =
-                    serde_json::from_slice::<Vec<GraphqlBody>>(&bytes).map_err(unreadable)?;
-                if batch.is_empty() || batch.len() > limits.max_batch {
-                    return Err((
-                        Code::BadRequest,
-                        format!(
-                            "a batch holds 1 to {} operations; this one holds {}",
-                            limits.max_batch,
-                            batch.len()
-                        ),
-                    ));
-                }
-                return Ok(Operations {
-                    requests: batch.into_iter().map(graphql_request).collect(),
-                    batch: true,
-                    sent: bytes,
-                });
+                ));
             }
-            (
-                vec![serde_json::from_slice::<GraphqlBody>(&bytes).map_err(unreadable)?],
-                bytes,
-            )
+            return Ok(Operations {
+                requests: batch
+                    .into_iter()
+                    .map(graphql_request)
+                    .collect::<Result<_, _>>()?,
+                batch: true,
+            });
         }
-        _ => {
-            return Err((Code::MethodNotAllowed, "use GET or POST".to_owned()));
-        }
+        serde_json::from_slice::<GraphqlBody>(&sent.bytes).map_err(unreadable)?
     };
     Ok(Operations {
-        requests: bodies.into_iter().map(graphql_request).collect(),
+        requests: vec![graphql_request(body)?],
         batch: false,
-        sent,
     })
 }
 
-fn graphql_request(body: GraphqlBody) -> async_graphql::Request {
+fn graphql_request(body: GraphqlBody) -> Result<async_graphql::Request, Rejection> {
+    let names_persisted = body
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.contains_key("persistedQuery"));
+    if body.query.is_empty() && !names_persisted {
+        return Err((
+            Code::BadRequest,
+            "the request has no `query`, and names no persisted query".to_owned(),
+        ));
+    }
     let mut graphql_request = async_graphql::Request::new(body.query);
     if let Some(operation_name) = body.operation_name {
         graphql_request = graphql_request.operation_name(operation_name);
@@ -413,7 +464,7 @@ fn graphql_request(body: GraphqlBody) -> async_graphql::Request {
             graphql_request.extensions.insert(name, value);
         }
     }
-    graphql_request
+    Ok(graphql_request)
 }
 
 fn from_parameters(query_string: &str) -> Result<GraphqlBody, Rejection> {
@@ -428,9 +479,7 @@ fn from_parameters(query_string: &str) -> Result<GraphqlBody, Rejection> {
         }
     };
     Ok(GraphqlBody {
-        query: parameters
-            .query
-            .ok_or_else(|| bad("the `query` parameter is missing"))?,
+        query: parameters.query.unwrap_or_default(),
         operation_name: parameters.operation_name,
         variables: json_map(parameters.variables, "variables")?,
         extensions: json_map(parameters.extensions, "extensions")?
@@ -471,10 +520,17 @@ fn is_json(headers: &HeaderMap) -> bool {
     media_type_is_json && charset_is_utf8
 }
 
+/// What a public GET answer may be cached for: by anyone, revalidated by its `ETag` each time,
+/// since a write can change it at any moment.
+const PUBLIC_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
+
 /// How to answer one request: in the media type it accepts, with its request id on errors.
 struct Reply {
     /// A GET may only query: its 405 allows POST alone.
     is_get: bool,
+    /// A GET without credentials: its answers carry `Cache-Control` and an `ETag`.
+    public_get: bool,
+    if_none_match: Option<HeaderValue>,
     graphql_response: bool,
     wants_html: bool,
     request_id: Option<HeaderValue>,
@@ -487,8 +543,11 @@ impl Reply {
             .get(header::ACCEPT)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
+        let is_get = method == Method::GET;
         Self {
-            is_get: method == Method::GET,
+            is_get,
+            public_get: is_get && !headers.contains_key(header::AUTHORIZATION),
+            if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
             graphql_response: accept.contains(GRAPHQL_RESPONSE),
             wants_html: accept.contains("text/html"),
             request_id: headers.get(REQUEST_ID).cloned(),
@@ -589,6 +648,17 @@ impl Reply {
             all => to_bounded_json(&all, limits, deadline),
         };
         match serialized {
+            Ok(body) if status == StatusCode::OK && codes.is_empty() && !batch => {
+                // The data's validator, as a kept answer's is: the cost extension around it
+                // changes with the caller's bucket.
+                let data = match responses.as_slice() {
+                    [response] if self.public_get => serde_json::to_vec(&response.data).ok(),
+                    _ => None,
+                };
+                let etag = etag_of(data.as_deref().unwrap_or(&body));
+                let response = self.respond_bytes(status, "OK", body);
+                self.validated(response, &etag)
+            }
             Ok(body) => {
                 let code = codes.first().map_or("OK", |code| code.as_str());
                 self.respond_bytes(status, code, body)
@@ -648,6 +718,42 @@ impl Reply {
             headers.insert(header::CONTENT_ENCODING, content_encoding);
             headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
+        self.validated(response, kept.etag())
+    }
+
+    /// A complete answer to a public GET, cacheable and validated by `etag`: 304 with no body
+    /// if the client already holds it. Any other answer is returned as it is.
+    fn validated(&self, mut response: Response, etag: &HeaderValue) -> Response {
+        if !self.public_get {
+            return response;
+        }
+        if self
+            .if_none_match
+            .as_ref()
+            .is_some_and(|held| none_match(held, etag))
+        {
+            let (mut parts, _) = response.into_parts();
+            parts.status = StatusCode::NOT_MODIFIED;
+            for unsent in [
+                header::CONTENT_TYPE,
+                header::CONTENT_ENCODING,
+                header::CONTENT_LENGTH,
+            ] {
+                parts.headers.remove(unsent);
+            }
+            response = Response::from_parts(parts, axum::body::Body::empty());
+        }
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, etag.clone());
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
+        );
+        // The media type follows `Accept`, and a request with a token is answered for its caller.
+        headers.append(
+            header::VARY,
+            HeaderValue::from_static("accept, authorization"),
+        );
         response
     }
 

@@ -74,6 +74,14 @@ pub async fn claim(
     let Viewer::SignedIn(caller) = viewer else {
         return Keyed::Unkeyed;
     };
+    if request.query.is_empty() {
+        // Whether a persisted query's hash names a mutation is known only once it is looked up.
+        return Keyed::Refuse(
+            Code::BadRequest,
+            "send a request with an Idempotency-Key with its document, not a persisted query's hash alone"
+                .to_owned(),
+        );
+    }
     if !is_mutation(request) {
         return Keyed::Unkeyed;
     }

@@ -77,6 +77,8 @@ pub struct Kept {
     pub cost: Option<usize>,
     data: Bytes,
     fixed: OnceLock<Fixed>,
+    /// The data's validator, for public GET answers.
+    etag: OnceLock<HeaderValue>,
 }
 
 /// The body of an answer whose extensions are the same every time, in each encoding asked for.
@@ -257,6 +259,7 @@ impl ResponseCache {
             cost,
             data,
             fixed: OnceLock::new(),
+            etag: OnceLock::new(),
         });
         if let Some(answers) = &self.answers
             && self.data_version.current() == Some(stamp.version)
@@ -282,6 +285,11 @@ impl Kept {
     /// The answer's body with its extensions: `{"data":…,"extensions":…}`, as the schema's
     /// own serializer writes it. `fixed` says the extensions are the same for every caller, so
     /// the body and its encodings are made once.
+    /// The validator of the answer's data.
+    pub fn etag(&self) -> &HeaderValue {
+        self.etag.get_or_init(|| etag_of(&self.data))
+    }
+
     pub fn body(
         &self,
         extensions: Option<&serde_json::Value>,
@@ -340,6 +348,29 @@ fn brotli(body: &[u8]) -> Option<Bytes> {
     Some(compressed.into())
 }
 
+/// A weak validator of `bytes`: the same bytes, the same tag. Weak, because the answer around
+/// the data (its cost extension, its encoding) may differ while the data is the same.
+pub fn etag_of(bytes: &[u8]) -> HeaderValue {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let hex: String = digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    HeaderValue::try_from(format!("W/\"{hex}\"")).unwrap_or(HeaderValue::from_static("W/\"\""))
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison: `W/` is ignored), or is `*`.
+pub fn none_match(if_none_match: &HeaderValue, etag: &HeaderValue) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let (Ok(held), Ok(etag)) = (if_none_match.to_str(), etag.to_str()) else {
+        return false;
+    };
+    let etag = opaque(etag);
+    held.split(',')
+        .any(|tag| tag.trim() == "*" || opaque(tag) == etag)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;
@@ -350,6 +381,26 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
         Encoding::accepted(&headers)
+    }
+
+    #[test]
+    fn a_validator_is_matched_weakly_in_a_list_or_by_a_star() {
+        let tag = etag_of(b"{\"area\":null}");
+        assert_eq!(tag, etag_of(b"{\"area\":null}"));
+        assert_ne!(tag, etag_of(b"{\"area\":{}}"));
+        let strong = tag.to_str().unwrap().trim_start_matches("W/").to_owned();
+        for held in [
+            tag.to_str().unwrap().to_owned(),
+            strong,
+            format!("W/\"other\", {}", tag.to_str().unwrap()),
+            "*".to_owned(),
+        ] {
+            assert!(
+                none_match(&HeaderValue::try_from(held.as_str()).unwrap(), &tag),
+                "{held}"
+            );
+        }
+        assert!(!none_match(&HeaderValue::from_static("W/\"other\""), &tag));
     }
 
     #[test]
@@ -373,6 +424,7 @@ mod tests {
             cost: Some(3),
             data: Bytes::from_static(br#"{"a":1}"#),
             fixed: OnceLock::new(),
+            etag: OnceLock::new(),
         };
         let extensions = serde_json::json!({ "cost": { "requestedQueryCost": 3 } });
         let expected = br#"{"data":{"a":1},"extensions":{"cost":{"requestedQueryCost":3}}}"#;

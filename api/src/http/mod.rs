@@ -3,6 +3,7 @@
 //! Knows only the GraphQL schema's entry points ([`build_schema`](crate::graphql::build_schema),
 //! [`for_viewer`](crate::graphql::for_viewer)), never services or the database schema.
 
+mod export;
 mod graphiql;
 mod graphql;
 mod health;
@@ -21,6 +22,7 @@ use axum::{
 use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -31,7 +33,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    auth::Authenticator, config::RequestLimits, graphql::AppSchema, policy::Viewer,
+    auth::Authenticator, config::RequestLimits, error::Code, graphql::AppSchema, policy::Viewer,
     rate_limit::RateLimiter,
 };
 
@@ -56,38 +58,44 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", any(graphql::handle))
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/graphiql/{file}", get(graphiql::asset))
+        .route("/export/{file}", get(export::export))
         .route("/health", get(health::ready))
         .route("/health/ready", get(health::ready))
         .route("/health/live", get(health::live))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .with_state(state)
-        .layer(CompressionLayer::new())
-        .layer(cors())
-        .layer(CatchPanicLayer::custom(|_| internal_error()))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        // One layer of the whole stack, outermost first: each `Router::layer` call would box
+        // the routes again, and every request would clone and poll through each box.
         .layer(
-            TraceLayer::new_for_http()
-                .on_response(DefaultOnResponse::new().level(Level::INFO))
-                .make_span_with(|request: &Request<_>| {
-                    let request_id = request
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|id| id.to_str().ok())
-                        .unwrap_or_default();
-                    let span = tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        request_id,
-                        viewer = tracing::field::Empty,
-                    );
-                    crate::telemetry::continue_trace(&span, request.headers());
-                    span
-                }),
+            ServiceBuilder::new()
+                .layer(axum::middleware::map_request(drop_unusable_request_id))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .on_response(DefaultOnResponse::new().level(Level::INFO))
+                        .make_span_with(|request: &Request<_>| {
+                            let request_id = request
+                                .headers()
+                                .get(REQUEST_ID)
+                                .and_then(|id| id.to_str().ok())
+                                .unwrap_or_default();
+                            let span = tracing::info_span!(
+                                "request",
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                                request_id,
+                                viewer = tracing::field::Empty,
+                            );
+                            crate::telemetry::continue_trace(&span, request.headers());
+                            span
+                        }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| internal_error()))
+                .layer(cors())
+                .layer(CompressionLayer::new()),
         )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(axum::middleware::map_request(drop_unusable_request_id))
 }
 
 /// A caller's own `x-request-id` is kept, so that its logs and ours can be joined, but only
@@ -124,22 +132,29 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
 
 /// Every refusal is a GraphQL-shaped error with a code, unknown paths included.
 async fn not_found() -> Response {
-    let body = serde_json::json!({
-        "errors": [{
-            "message": "nothing is served at this path; GraphQL is at /graphql",
-            "extensions": { "code": "NOT_FOUND" }
-        }]
-    });
-    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+    error_response(
+        StatusCode::NOT_FOUND,
+        Code::NotFound,
+        "nothing is served at this path; GraphQL is at /graphql",
+    )
 }
 
 /// What a panic outside GraphQL execution answers; the panic hook has logged it, in the
 /// request's span. The request id is in the `x-request-id` header.
 fn internal_error() -> Response {
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Internal,
+        "internal error",
+    )
+}
+
+/// A refusal outside GraphQL, in the shape of a GraphQL error so that clients read one shape.
+fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
     let body = serde_json::json!({
-        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
-    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+    (status, axum::Json(body)).into_response()
 }
 
 /// The address of the peer that sent the request, as the server accepted the connection.

@@ -23,7 +23,7 @@ use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use serde_json::Value;
 
 use super::{AppState, AuthFailure, authenticate};
-use crate::{graphql::for_connection, rate_limit::RateLimiter};
+use crate::graphql::for_connection;
 
 /// How long a client has to send `connection_init`.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -77,7 +77,7 @@ async fn serve(
         viewer = viewer.label(),
         "websocket connection authenticated"
     );
-    let rate_key = RateLimiter::key(&viewer, client);
+    let rate_key = state.rate_limiter.key(&viewer, client);
     let data = for_connection(&state.db, viewer, today, rate_key);
     // Hand the connection, its init message first, to async-graphql, which acknowledges it.
     let replayed = futures_util::stream::once(async move { Ok(Message::Text(init)) }).chain(stream);

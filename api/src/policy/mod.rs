@@ -217,6 +217,34 @@ pub fn engagement_meetings(viewer: &Viewer) -> Visibility<EngagementMeetingStatu
     }
 }
 
+/// The areas whose record a viewer follows whole: there it reads inspections once notified and
+/// priority action plans once submitted, so that its schedule of the area counts a monitoring
+/// inspection held before its report is out, and a plan submitted before it is published.
+/// Everywhere else a viewer's schedule rests on what is published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowedAreas {
+    All,
+    Only(Vec<i32>),
+}
+
+impl FollowedAreas {
+    pub fn contains(&self, area_id: i32) -> bool {
+        match self {
+            FollowedAreas::All => true,
+            FollowedAreas::Only(areas) => areas.contains(&area_id),
+        }
+    }
+}
+
+/// The inspectorates, DfE and NHS England follow every area; a local partner its own.
+pub fn followed_areas(viewer: &Viewer) -> FollowedAreas {
+    if viewer.is_inspectorate() || viewer.is_accountability_body() {
+        FollowedAreas::All
+    } else {
+        FollowedAreas::Only(viewer.own_areas().to_vec())
+    }
+}
+
 /// Interventions are public once announced; the accountability bodies see them proposed.
 pub fn interventions(viewer: &Viewer) -> Visibility<InterventionStatus> {
     use InterventionStatus::*;
@@ -266,6 +294,20 @@ pub fn audit_events(viewer: &Viewer) -> AuditScope {
     }
 }
 
+/// Whose webhook subscriptions a viewer reads and manages: those of its role and organisation,
+/// for the roles that may register them; none for anyone else.
+pub fn webhook_owner(viewer: &Viewer) -> Option<(Role, Option<&str>)> {
+    let Viewer::SignedIn(caller) = viewer else {
+        return None;
+    };
+    match caller.role {
+        Role::Ofsted | Role::Cqc | Role::Dfe | Role::NhsEngland => {
+            Some((caller.role, caller.organisation.as_deref()))
+        }
+        Role::LocalPartner => None,
+    }
+}
+
 /// The inspectorate a role signs for; `None` for a role that is not one.
 pub fn inspectorate_of(role: Role) -> Option<Inspectorate> {
     match role {
@@ -299,6 +341,8 @@ pub enum Action {
     WritePriorityActionPlan,
     /// Record progress on the area's priority actions.
     RecordActionProgress,
+    /// Register and manage webhook subscriptions, which carry what the role may see.
+    ManageWebhooks,
 }
 
 /// Why an action is refused. A target the caller cannot see is refused earlier, as not found,
@@ -322,6 +366,7 @@ pub fn authorize(viewer: &Viewer, action: Action, area_id: Option<i32>) -> Resul
     let allowed = caller.can_write
         && match (caller.role, action) {
             (Ofsted | Cqc, ManageInspections | ManageEngagementMeetings) => true,
+            (Ofsted | Cqc | Dfe | NhsEngland, ManageWebhooks) => true,
             (Dfe, ManageDfeInterventions | ManageLocalAuthorities | ReviewPriorityActionPlan) => {
                 true
             }

@@ -43,7 +43,7 @@ struct Row {
     /// in area 2
     audit: &'static str,
     /// inspections, meetings, review PAP, DfE interventions, NHS interventions,
-    /// LA reference data, ICB reference data, strategic plan, PAP, action progress
+    /// LA reference data, ICB reference data, strategic plan, PAP, action progress, webhooks
     actions: &'static str,
 }
 
@@ -55,22 +55,22 @@ fn matrix() -> Vec<Row> {
     };
     vec![
         //   caller                                              insp       find   sp    pap    meet  int   audit   actions
-        row("public", Viewer::Public,                            ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "....", "UUUUUUUUUU"),
-        row("ofsted", caller(Ofsted, &[], true),                 "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYFFFFFFFF"),
-        row("cqc", caller(Cqc, &[], true),                       "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYFFFFFFFF"),
-        row("ofsted, read only", caller(Ofsted, &[], false),     "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "FFFFFFFFFF"),
-        row("dfe", caller(Dfe, &[], true),                       ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", ".Y..", "FFYYFYFFFF"),
-        row("nhs england", caller(NhsEngland, &[], true),        ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", "...Y", "FFYFYFYFFF"),
+        row("public", Viewer::Public,                            ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "....", "UUUUUUUUUUU"),
+        row("ofsted", caller(Ofsted, &[], true),                 "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYFFFFFFFFY"),
+        row("cqc", caller(Cqc, &[], true),                       "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "YYFFFFFFFFY"),
+        row("ofsted, read only", caller(Ofsted, &[], false),     "YYYYYYY", "YYY", ".Y", ".YY", "YY", ".Y", "YYYY", "FFFFFFFFFFF"),
+        row("dfe", caller(Dfe, &[], true),                       ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", ".Y..", "FFYYFYFFFFY"),
+        row("nhs england", caller(NhsEngland, &[], true),        ".YYYYY.", "..Y", ".Y", ".YY", ".Y", "YY", "...Y", "FFYFYFYFFFY"),
         row("LA partner, own area", caller(LocalPartner, &[AREA], true),
-                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.Y.", "FFFFFFFYYY"),
+                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.Y.", "FFFFFFFYYYF"),
         row("LA partner, read only", caller(LocalPartner, &[AREA], false),
-                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.Y.", "FFFFFFFFFF"),
+                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.Y.", "FFFFFFFFFFF"),
         row("LA partner, other area", caller(LocalPartner, &[2], true),
-                                                                 ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "...Y", "FFFFFFFFFF"),
+                                                                 ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "...Y", "FFFFFFFFFFF"),
         row("ICB partner, area served", caller(LocalPartner, &[2, AREA, 3], true),
-                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.YY", "FFFFFFFYYY"),
+                                                                 ".YYYYY.", ".YY", "YY", "YYY", "YY", ".Y", "Y.YY", "FFFFFFFYYYF"),
         row("ICB partner, area not served", caller(LocalPartner, &[2, 3], true),
-                                                                 ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "...Y", "FFFFFFFFFF"),
+                                                                 ".....Y.", "..Y", ".Y", "..Y", ".Y", ".Y", "...Y", "FFFFFFFFFFF"),
     ]
 }
 
@@ -101,6 +101,7 @@ fn every_cell_of_the_matrix_holds() {
         WriteStrategicPlan,
         WritePriorityActionPlan,
         RecordActionProgress,
+        ManageWebhooks,
     ];
     let inspection_states: Vec<Inspection> = Inspection::iter().collect();
     for row in matrix() {
@@ -163,6 +164,23 @@ fn every_cell_of_the_matrix_holds() {
             row.actions.to_owned(),
         );
         assert_eq!(actual, expected, "row: {}", row.name);
+    }
+}
+
+#[test]
+fn an_area_is_followed_where_its_notified_inspections_and_submitted_plans_are_read() {
+    for row in matrix() {
+        for area in [AREA, 2] {
+            let reads_the_whole_record = inspections(&row.viewer)
+                .allows(area, &Inspection::Notified)
+                && priority_action_plans(&row.viewer).allows(area, &Pap::Submitted);
+            assert_eq!(
+                followed_areas(&row.viewer).contains(area),
+                reads_the_whole_record,
+                "{} in area {area}",
+                row.name
+            );
+        }
     }
 }
 

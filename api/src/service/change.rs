@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use async_graphql::EnumType;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    area, audit_event, engagement_meeting, inspection, intervention, local_authority,
-    priority_action, priority_action_plan, strategic_plan,
+    area, audit_event, engagement_meeting, enums::EventType, inspection, intervention,
+    local_authority, priority_action, priority_action_plan, strategic_plan,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -22,7 +22,7 @@ use serde_json::{Map, Value as Json};
 use super::{idempotency::Claim, scope::Scoped};
 use crate::{
     data_version::NOTIFY_CHANGE,
-    domain::{codes::LocalAuthorityCode, rejection::Rejection},
+    domain::{self, codes::LocalAuthorityCode, rejection::Rejection},
     error::AppError,
     global_id::{self, NodeType},
     policy::{self, Action, Caller, Denied, Viewer},
@@ -68,10 +68,21 @@ pub enum ObjectKind {
     /// Reference data, public to every reader of the trail.
     IntegratedCareBoard,
     LocalAuthority,
+    /// A partner's webhook subscription, readable by its owner alone.
+    WebhookSubscription,
+    /// An area's schedule, the same whether read from its published or its whole record:
+    /// public.
+    Schedule,
+    /// An area's schedule as its published record has it, where its whole record says
+    /// otherwise: for those who do not follow the area.
+    PublishedSchedule,
+    /// An area's schedule as its whole record has it, where its published record says
+    /// otherwise: for those who follow the area.
+    FollowedSchedule,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 9] = [
+    pub const ALL: [ObjectKind; 13] = [
         ObjectKind::Inspection,
         ObjectKind::Report,
         ObjectKind::EngagementMeeting,
@@ -81,6 +92,10 @@ impl ObjectKind {
         ObjectKind::StrategicPlan,
         ObjectKind::IntegratedCareBoard,
         ObjectKind::LocalAuthority,
+        ObjectKind::WebhookSubscription,
+        ObjectKind::Schedule,
+        ObjectKind::PublishedSchedule,
+        ObjectKind::FollowedSchedule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +109,10 @@ impl ObjectKind {
             ObjectKind::StrategicPlan => "strategic_plan",
             ObjectKind::IntegratedCareBoard => "integrated_care_board",
             ObjectKind::LocalAuthority => "local_authority",
+            ObjectKind::WebhookSubscription => "webhook_subscription",
+            ObjectKind::Schedule => "schedule",
+            ObjectKind::PublishedSchedule => "published_schedule",
+            ObjectKind::FollowedSchedule => "followed_schedule",
         }
     }
 
@@ -107,6 +126,10 @@ impl ObjectKind {
             ObjectKind::StrategicPlan => NodeType::StrategicPlan,
             ObjectKind::IntegratedCareBoard => NodeType::IntegratedCareBoard,
             ObjectKind::LocalAuthority => NodeType::LocalAuthority,
+            ObjectKind::WebhookSubscription => NodeType::WebhookSubscription,
+            ObjectKind::Schedule | ObjectKind::PublishedSchedule | ObjectKind::FollowedSchedule => {
+                NodeType::Area
+            }
         }
     }
 }
@@ -282,24 +305,8 @@ impl<'a> Change<'a> {
         let Viewer::SignedIn(caller) = viewer else {
             return Err(Denied::Unauthenticated.into());
         };
-        let txn = db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await?;
-        let next = txn
-            .query_one_raw(Statement::from_string(
-                txn.get_database_backend(),
-                "UPDATE event_log_head SET last_sequence = last_sequence + 1 \
-                 WHERE id = 1 RETURNING last_sequence",
-            ))
-            .await?
-            .ok_or_else(|| {
-                tracing::error!("the event log's head row is missing");
-                ChangeError::Failed(AppError::Internal)
-            })?;
-        let sequence: i32 = next.try_get("", "last_sequence")?;
+        let txn = begin_writing(db).await?;
+        let sequence = take_sequence(&txn).await?;
         let now = Utc::now();
         if let Some(claim) = claim {
             claim.record(&txn, now).await?;
@@ -319,6 +326,11 @@ impl<'a> Change<'a> {
 
     pub fn caller(&self) -> &Caller {
         self.caller
+    }
+
+    /// This change's place in the event log.
+    pub fn sequence(&self) -> i32 {
+        self.sequence
     }
 
     pub fn connection(&self) -> &DatabaseTransaction {
@@ -428,38 +440,101 @@ impl<'a> Change<'a> {
     /// Appends the change's event to the log, under the sequence number taken at the start,
     /// and commits the change with it.
     pub async fn commit(self, event: Event) -> Result<i32, ChangeError> {
-        let sequence = self.sequence;
-        let caller = self.caller;
-        audit_event::ActiveModel {
-            id: sea_orm::Set(sequence),
-            occurred_at: sea_orm::Set(self.now),
-            actor_subject: sea_orm::Set(caller.subject.clone()),
-            actor_role: sea_orm::Set(caller.role),
-            actor_organisation: sea_orm::Set(caller.organisation.clone()),
-            area_id: sea_orm::Set(event.area_id),
-            action: sea_orm::Set(event.operation.to_owned()),
-            object_id: sea_orm::Set(Some(global_id::encode(
-                event.kind.node_type(),
-                event.row_id,
-            ))),
-            summary: sea_orm::Set(event.summary),
-            object_kind: sea_orm::Set(Some(event.kind.as_str().to_owned())),
-            object_row_id: sea_orm::Set(Some(event.row_id)),
-            changes: sea_orm::Set(Some(event.changes.to_json().to_string())),
-        }
-        .insert(&self.txn)
-        .await?;
-        if self.txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-            // Delivered at commit, and only if it commits: other servers' kept answers end.
-            self.txn
-                .execute_raw(Statement::from_sql_and_values(
-                    sea_orm::DatabaseBackend::Postgres,
-                    NOTIFY_CHANGE,
-                    [sequence.to_string().into()],
-                ))
-                .await?;
-        }
-        self.txn.commit().await?;
-        Ok(sequence)
+        self.commit_effective(event, None).await
     }
+
+    /// [`commit`](Self::commit) for a change that becomes public at `takes_effect_at` (a
+    /// report's publication), so that its domain event is announced then, not now.
+    pub async fn commit_effective(
+        self,
+        event: Event,
+        takes_effect_at: Option<DateTime<Utc>>,
+    ) -> Result<i32, ChangeError> {
+        let event_type = domain::events::announced(event.operation, takes_effect_at, self.now);
+        append(
+            &self.txn,
+            self.sequence,
+            self.now,
+            self.caller,
+            event,
+            event_type,
+        )
+        .await?;
+        notify(&self.txn, self.sequence).await?;
+        self.txn.commit().await?;
+        Ok(self.sequence)
+    }
+}
+
+/// A transaction that will write the log: `IMMEDIATE` on SQLite, so that it queues for the
+/// write lock at once rather than failing to upgrade a read lock later.
+pub(super) async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Takes the event log's next sequence number. The update locks the head row until the
+/// transaction ends, so numbers are handed out in commit order (see [`Change::begin`]).
+pub(super) async fn take_sequence(txn: &DatabaseTransaction) -> Result<i32, ChangeError> {
+    let next = txn
+        .query_one_raw(Statement::from_string(
+            txn.get_database_backend(),
+            "UPDATE event_log_head SET last_sequence = last_sequence + 1 \
+             WHERE id = 1 RETURNING last_sequence",
+        ))
+        .await?
+        .ok_or_else(|| {
+            tracing::error!("the event log's head row is missing");
+            ChangeError::Failed(AppError::Internal)
+        })?;
+    Ok(next.try_get("", "last_sequence")?)
+}
+
+/// Writes `event` into the log under `sequence`, made by `actor` at `now`.
+pub(super) async fn append(
+    txn: &DatabaseTransaction,
+    sequence: i32,
+    now: DateTime<Utc>,
+    actor: &Caller,
+    event: Event,
+    event_type: Option<EventType>,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        id: sea_orm::Set(sequence),
+        occurred_at: sea_orm::Set(now),
+        actor_subject: sea_orm::Set(actor.subject.clone()),
+        actor_role: sea_orm::Set(actor.role),
+        actor_organisation: sea_orm::Set(actor.organisation.clone()),
+        area_id: sea_orm::Set(event.area_id),
+        action: sea_orm::Set(event.operation.to_owned()),
+        object_id: sea_orm::Set(Some(global_id::encode(
+            event.kind.node_type(),
+            event.row_id,
+        ))),
+        summary: sea_orm::Set(event.summary),
+        object_kind: sea_orm::Set(Some(event.kind.as_str().to_owned())),
+        object_row_id: sea_orm::Set(Some(event.row_id)),
+        changes: sea_orm::Set(Some(event.changes.to_json().to_string())),
+        event_type: sea_orm::Set(event_type),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Tells every server listening on PostgreSQL, at commit and only if it commits, that the log
+/// reached `sequence`: their kept answers end.
+pub(super) async fn notify(txn: &DatabaseTransaction, sequence: i32) -> Result<(), DbErr> {
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            NOTIFY_CHANGE,
+            [sequence.to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }

@@ -7,15 +7,19 @@
 pub mod area;
 pub mod audit;
 pub mod change;
+pub mod events;
+pub mod export;
 pub mod history;
 pub mod idempotency;
 pub mod inspection;
 pub mod keyset;
+pub mod milestones;
 pub mod page;
 pub mod reference;
 pub mod related;
 pub mod scope;
 pub mod summary;
+pub mod webhooks;
 pub mod write;
 
 pub use crate::policy::Viewer;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use entity::{
     action_progress, engagement_meeting, inspection, intervention, partnership_membership,
-    priority_action, priority_action_plan, recommendation, strategic_plan,
+    priority_action, priority_action_plan, recommendation, strategic_plan, webhook_delivery,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, PrimaryKeyToColumn, QueryFilter,
@@ -45,6 +45,7 @@ child!(engagement_meeting, AreaId, ScheduledFor);
 child!(intervention, AreaId, Id);
 child!(partnership_membership, AreaId, ValidFrom);
 child!(action_progress, PriorityActionId, Id);
+child!(webhook_delivery, SubscriptionId, Id);
 
 fn int_of(value: Value) -> Option<i32> {
     match value {

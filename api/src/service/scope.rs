@@ -6,7 +6,7 @@ use entity::enums::InspectionStatus;
 use entity::{
     action_progress, area, audit_event, engagement_meeting, inspection, integrated_care_board,
     intervention, local_authority, partnership_membership, priority_action, priority_action_plan,
-    recommendation, strategic_plan,
+    recommendation, strategic_plan, webhook_delivery, webhook_subscription,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, IdenStatic, Iterable, QueryFilter, QuerySelect,
@@ -310,12 +310,60 @@ impl Scoped for audit_event::Entity {
                 Condition::all().add(audit_event::Column::AreaId.is_in(areas))
             }
         };
-        role_scope.add(event_object_condition(viewer))
+        role_scope.add(event_object_condition(viewer, Milestones::AsRecorded))
     }
 }
 
+impl Scoped for webhook_subscription::Entity {
+    /// A subscription is read by its owner alone: the same role, and the same organisation.
+    fn read_condition(viewer: &Viewer) -> Condition {
+        use webhook_subscription::Column;
+        match policy::webhook_owner(viewer) {
+            Some((role, organisation)) => {
+                Condition::all()
+                    .add(Column::OwnerRole.eq(role))
+                    .add(match organisation {
+                        Some(organisation) => Column::OwnerOrganisation.eq(organisation),
+                        None => Column::OwnerOrganisation.is_null(),
+                    })
+            }
+            None => Condition::all().add(Column::Id.is_in(Vec::<i32>::new())),
+        }
+    }
+}
+
+impl Scoped for webhook_delivery::Entity {
+    /// A delivery is read by whoever owns its subscription.
+    fn read_condition(viewer: &Viewer) -> Condition {
+        Condition::all().add(
+            webhook_delivery::Column::SubscriptionId
+                .in_subquery(super::webhooks::owned_ids(viewer)),
+        )
+    }
+}
+
+/// The domain events announced to a viewer: those whose object it may read as the object
+/// stands now. Unlike the trail's entries, they say what happened, not who did it, so the
+/// trail's scope by role does not apply.
+pub fn announced_to(viewer: &Viewer) -> Condition {
+    Condition::all()
+        .add(audit_event::Column::EventType.is_not_null())
+        .add(event_object_condition(viewer, Milestones::ForTheirReaders))
+}
+
+/// Who reads a schedule milestone told to one kind of reader only.
+#[derive(Clone, Copy)]
+enum Milestones {
+    /// Its own readers: a viewer is told what its own schedule reaches, and nothing else.
+    ForTheirReaders,
+    /// Every reader of the trail, which records what was told to whom: the published
+    /// schedule's milestones are public, and the trail shows the followed one's only to those
+    /// who follow the area (the inspectorates, and a local partner in its own areas).
+    AsRecorded,
+}
+
 /// The events a viewer may read: those whose object it may read as the object stands now.
-fn event_object_condition(viewer: &Viewer) -> Condition {
+fn event_object_condition(viewer: &Viewer, milestones: Milestones) -> Condition {
     use audit_event::Column;
     let mut condition = Condition::any().add(Column::ObjectKind.is_null());
     for kind in ObjectKind::ALL {
@@ -343,6 +391,15 @@ fn event_object_condition(viewer: &Viewer) -> Condition {
             ObjectKind::LocalAuthority => {
                 ids::<local_authority::Entity>(viewer, local_authority::Column::Id)
             }
+            ObjectKind::WebhookSubscription => {
+                ids::<webhook_subscription::Entity>(viewer, webhook_subscription::Column::Id)
+            }
+            ObjectKind::Schedule => areas(every_area()),
+            ObjectKind::PublishedSchedule => match milestones {
+                Milestones::ForTheirReaders => areas(followed_areas_condition(viewer).not()),
+                Milestones::AsRecorded => areas(every_area()),
+            },
+            ObjectKind::FollowedSchedule => areas(followed_areas_condition(viewer)),
         };
         condition = condition.add(
             Condition::all()
@@ -351,6 +408,27 @@ fn event_object_condition(viewer: &Viewer) -> Condition {
         );
     }
     condition
+}
+
+/// The ids of the areas that meet `condition`.
+fn areas(condition: Condition) -> SelectStatement {
+    area::Entity::find()
+        .select_only()
+        .column(area::Column::Id)
+        .filter(condition)
+        .into_query()
+}
+
+fn every_area() -> Condition {
+    Condition::all().add(area::Column::Id.is_not_null())
+}
+
+/// The areas whose record the viewer follows whole.
+fn followed_areas_condition(viewer: &Viewer) -> Condition {
+    match policy::followed_areas(viewer) {
+        policy::FollowedAreas::All => every_area(),
+        policy::FollowedAreas::Only(ids) => Condition::all().add(area::Column::Id.is_in(ids)),
+    }
 }
 
 fn ids<E: Scoped>(viewer: &Viewer, id: E::Column) -> SelectStatement {

@@ -11,6 +11,7 @@ mod inspection;
 mod map;
 mod oversight;
 mod plans;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub struct Mutation(
     oversight::OversightMutations,
     plans::PlanMutations,
     map::MapMutations,
+    webhooks::WebhookMutations,
 );
 
 /// Why a change was refused.

@@ -4,6 +4,7 @@
 pub mod area;
 pub mod audit;
 pub mod connection;
+pub mod event;
 pub mod inspection;
 pub mod oversight;
 pub mod plan;
@@ -12,6 +13,7 @@ pub mod scalars;
 pub mod schedule;
 pub mod summary;
 pub mod viewer;
+pub mod webhook;
 
 use std::sync::Arc;
 

@@ -406,7 +406,8 @@ pub async fn step(
         summary: summary(operation, &after),
         changes,
     };
-    change.commit(event).await?;
+    // A publication is announced when its embargo lifts, which may be now.
+    change.commit_effective(event, after.publish_at).await?;
     Ok(after)
 }
 

@@ -7,3 +7,4 @@ pub mod inspection;
 pub mod intervention;
 pub mod map;
 pub mod plans;
+pub mod webhooks;
