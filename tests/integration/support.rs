@@ -219,7 +219,9 @@ impl Place {
     pub async fn connect(&self) -> DatabaseConnection {
         match &self.schema {
             Some(schema) => connect_to_schema(&self.url, schema).await,
-            None => api::db::connect(&self.url, 5, Duration::from_secs(1))
+            // As long as sqlx gives PostgreSQL: a fresh file's first connection sets WAL mode and
+            // syncs, which takes over a second while the rest of the suite loads the machine.
+            None => api::db::connect(&self.url, 5, Duration::from_secs(30))
                 .await
                 .unwrap(),
         }
