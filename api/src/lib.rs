@@ -106,7 +106,10 @@ pub fn app(config: &Config, db: DatabaseConnection) -> Result<App, StartError> {
         config.webhooks,
         persisted,
     );
-    let authenticator = std::sync::Arc::new(auth::Authenticator::from_config(&config.auth)?);
+    let authenticator = std::sync::Arc::new(auth::Authenticator::from_config(
+        &config.auth,
+        data_version.clone(),
+    )?);
     let responses = std::sync::Arc::new(http::ResponseCache::new(
         db.clone(),
         data_version,

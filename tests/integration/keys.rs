@@ -9,7 +9,7 @@ use std::{
     },
 };
 
-use api::{auth::Authenticator, config::AuthConfig};
+use api::{auth::Authenticator, config::AuthConfig, data_version::DataVersion};
 use axum::{Json, Router, routing::get};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
@@ -309,7 +309,10 @@ fn start_up_refuses_unusable_key_settings() {
         ),
     ];
     for (case, config) in cases {
-        assert!(Authenticator::from_config(&config).is_err(), "{case}");
+        assert!(
+            Authenticator::from_config(&config, DataVersion::local()).is_err(),
+            "{case}"
+        );
     }
 }
 

@@ -2,6 +2,7 @@
 //! split recorded ahead of its date changes nothing until then.
 
 use chrono::{Days, Utc};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
@@ -58,6 +59,11 @@ async fn a_merger_today_leaves_yesterday_as_it_was_and_today_correct() {
     let app = TestApp::spawn().await;
     let yesterday = app.data(MAP, json!({ "on": day(-1) })).await;
     let areas = served(&app, &["E54000050", "E54000051"]).await;
+    // A partner of the board to come is refused until the board exists.
+    let partner = token("local_partner", Some("E54000099"), "read");
+    let belongs_to = "{ viewer { organisation { areas { code } } } }";
+    let (status, _) = app.post_as(&partner, belongs_to, json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let merger = json!({
         "effectiveOn": day(0),
         "icb": { "code": "E54000099", "odsCode": "QZ9", "name": "NHS North East and Yorkshire ICB" },
@@ -142,15 +148,8 @@ async fn a_merger_today_leaves_yesterday_as_it_was_and_today_correct() {
         closed["integratedCareBoard"]["successors"],
         json!([{ "code": "E54000099" }])
     );
-    // A local partner of the new board belongs to its areas.
-    let partner = token("local_partner", Some("E54000099"), "read");
-    let viewer = app
-        .data_as(
-            &partner,
-            "{ viewer { organisation { areas { code } } } }",
-            json!({}),
-        )
-        .await;
+    // A local partner of the new board belongs to its areas from the change on.
+    let viewer = app.data_as(&partner, belongs_to, json!({})).await;
     assert_eq!(
         viewer["viewer"]["organisation"]["areas"]
             .as_array()

@@ -6,8 +6,12 @@
 //! refused is logged; the client learns only that it was.
 
 mod keys;
+mod organisations;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::{
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use chrono::NaiveDate;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation};
@@ -16,13 +20,14 @@ use serde::{Deserialize, Serialize};
 
 pub use keys::KeyConfigError;
 use keys::Keys;
+use organisations::OrganisationAreas;
 
 use crate::{
     config::{AuthConfig, TokenArgs},
+    data_version::DataVersion,
     domain::codes::OrganisationCode,
     error::AppError,
     policy::{Caller, Role, Viewer},
-    service::reference,
 };
 
 /// Tokens longer than this are refused unread.
@@ -95,10 +100,15 @@ pub struct Authenticator {
     issuer: String,
     audience: String,
     max_ttl_secs: u64,
+    organisations: OrganisationAreas,
 }
 
 impl Authenticator {
-    pub fn from_config(config: &AuthConfig) -> Result<Self, KeyConfigError> {
+    /// `data_version` says when the local partners' areas it keeps must be read again.
+    pub fn from_config(
+        config: &AuthConfig,
+        data_version: Arc<DataVersion>,
+    ) -> Result<Self, KeyConfigError> {
         let keys = Keys::from_config(config)?;
         if keys.is_none() {
             tracing::warn!("no JWT key configured: every bearer token will be refused");
@@ -108,6 +118,7 @@ impl Authenticator {
             issuer: config.jwt_issuer.clone().unwrap_or_default(),
             audience: config.jwt_audience.clone().unwrap_or_default(),
             max_ttl_secs: config.jwt_max_ttl_secs,
+            organisations: OrganisationAreas::new(data_version),
         })
     }
 
@@ -130,7 +141,7 @@ impl Authenticator {
             return Err(Rejection::TooLong);
         }
         let claims = self.verify(token).await?;
-        let caller = caller(db, claims, today).await?;
+        let caller = caller(&self.organisations, db, claims, today).await?;
         Ok(Viewer::SignedIn(caller))
     }
 
@@ -180,6 +191,7 @@ fn role(name: &str) -> Result<Role, Rejection> {
 }
 
 async fn caller(
+    organisations: &OrganisationAreas,
     db: &DatabaseConnection,
     claims: Claims,
     today: NaiveDate,
@@ -196,10 +208,11 @@ async fn caller(
             .map(OrganisationCode::parse)
             .and_then(Result::ok)
             .ok_or(Rejection::Organisation)?;
-        let areas = reference::areas_of_organisation(db, &code, today)
+        let areas = organisations
+            .of(db, &code, today)
             .await?
             .ok_or(Rejection::Organisation)?;
-        (Some(code.to_string()), areas)
+        (Some(code.to_string()), areas.to_vec())
     } else {
         (None, Vec::new())
     };

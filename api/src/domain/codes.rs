@@ -56,7 +56,7 @@ impl fmt::Display for LocalAuthorityCode {
 }
 
 /// An ICB identified by either of its official codes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IcbCode {
     /// ONS code, e.g. `E54000050`.
     Ons(String),
@@ -79,7 +79,7 @@ impl IcbCode {
 
 /// A local partner's organisation, by its ONS code: a local authority or an ICB. Parsed once
 /// where a token enters, so the rest of the code sees only the normalised form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrganisationCode {
     LocalAuthority(LocalAuthorityCode),
     IntegratedCareBoard(IcbCode),
