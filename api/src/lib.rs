@@ -75,7 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 pub struct App {
     pub router: axum::Router,
     /// The answers it keeps: whatever changes the database other than through the API must
-    /// make it forget them.
+    /// make it forget them (`forget_all`, which also ends the local partners' areas kept).
     pub responses: std::sync::Arc<http::ResponseCache>,
 }
 

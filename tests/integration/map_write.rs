@@ -10,7 +10,7 @@ use crate::{
     writes::call,
 };
 
-fn nhs() -> String {
+pub fn nhs() -> String {
     token("nhs_england", None, "read write")
 }
 
@@ -30,7 +30,7 @@ fn day(offset: i64) -> String {
 
 /// Every area each of the two boards serves today, each with whether one of them is its
 /// primary ICB.
-async fn served(app: &TestApp, boards: &[&str]) -> Vec<Value> {
+pub async fn served(app: &TestApp, boards: &[&str]) -> Vec<Value> {
     let mut areas = Vec::new();
     for board in boards {
         let data = app
@@ -48,6 +48,19 @@ async fn served(app: &TestApp, boards: &[&str]) -> Vec<Value> {
     areas
 }
 
+/// The input of a merger today of two North East boards, serving `areas`, into `E54000099`.
+pub fn merger(areas: &[Value]) -> Value {
+    json!({
+        "effectiveOn": day(0),
+        "icb": { "code": "E54000099", "odsCode": "QZ9", "name": "NHS North East and Yorkshire ICB" },
+        "closes": ["E54000050", "QOQ"],
+        "areas": areas,
+    })
+}
+
+/// The areas a local partner belongs to.
+pub const BELONGS_TO: &str = "{ viewer { organisation { areas { code } } } }";
+
 const MAP: &str = "query($on: Date) {
   integratedCareBoards(asOf: $on, first: 100) { totalCount }
   hartlepool: area(code: \"E06000001\") { icbs(asOf: $on) { code } partnership(asOf: $on) { isPrimary } }
@@ -61,15 +74,9 @@ async fn a_merger_today_leaves_yesterday_as_it_was_and_today_correct() {
     let areas = served(&app, &["E54000050", "E54000051"]).await;
     // A partner of the board to come is refused until the board exists.
     let partner = token("local_partner", Some("E54000099"), "read");
-    let belongs_to = "{ viewer { organisation { areas { code } } } }";
-    let (status, _) = app.post_as(&partner, belongs_to, json!({})).await;
+    let (status, _) = app.post_as(&partner, BELONGS_TO, json!({})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let merger = json!({
-        "effectiveOn": day(0),
-        "icb": { "code": "E54000099", "odsCode": "QZ9", "name": "NHS North East and Yorkshire ICB" },
-        "closes": ["E54000050", "QOQ"],
-        "areas": areas,
-    });
+    let merger = merger(&areas);
     // DfE does not keep the ICB map; closing a board without serving its areas is refused.
     let body = call(
         &app,
@@ -149,7 +156,7 @@ async fn a_merger_today_leaves_yesterday_as_it_was_and_today_correct() {
         json!([{ "code": "E54000099" }])
     );
     // A local partner of the new board belongs to its areas from the change on.
-    let viewer = app.data_as(&partner, belongs_to, json!({})).await;
+    let viewer = app.data_as(&partner, BELONGS_TO, json!({})).await;
     assert_eq!(
         viewer["viewer"]["organisation"]["areas"]
             .as_array()

@@ -21,7 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     statements: Arc<AtomicUsize>,
-    /// The answers the app keeps; a test that writes to `db` directly must forget them.
+    /// The answers (and partners' areas) the app keeps; a test that writes to `db` directly
+    /// must forget them.
     pub responses: Arc<api::http::ResponseCache>,
     _sqlite_dir: Option<tempfile::TempDir>,
 }
@@ -219,8 +220,9 @@ impl Place {
     pub async fn connect(&self) -> DatabaseConnection {
         match &self.schema {
             Some(schema) => connect_to_schema(&self.url, schema).await,
-            // As long as sqlx gives PostgreSQL: a fresh file's first connection sets WAL mode and
-            // syncs, which takes over a second while the rest of the suite loads the machine.
+            // The 30 s sqlx gives PostgreSQL (`connect_to_schema` keeps its default): a fresh
+            // file's first connection sets WAL mode and syncs, which took over a second on a CI
+            // machine loaded by the rest of the suite.
             None => api::db::connect(&self.url, 5, Duration::from_secs(30))
                 .await
                 .unwrap(),

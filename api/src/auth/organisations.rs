@@ -51,7 +51,10 @@ impl OrganisationAreas {
         let areas: Areas = reference::areas_of_organisation(db, code, on)
             .await?
             .map(Into::into);
-        if let Some(version) = version {
+        // Kept only if nothing changed meanwhile, so that a slow read cannot replace a newer one.
+        if let Some(version) = version
+            && self.data_version.current() == Some(version)
+        {
             self.kept.insert(key, (version, areas.clone()));
         }
         Ok(areas)
