@@ -370,3 +370,50 @@ async fn replicas_on_one_postgresql_database_serve_each_others_writes_within_a_s
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL and --ignored, as .ci/run does"]
+async fn replicas_forget_what_they_keep_when_another_process_migrates_or_seeds() {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))
+        .expect("TEST_DATABASE_URL names a PostgreSQL database");
+    let schema = new_postgres_schema(&url).await;
+    let running =
+        TestApp::spawn_on(connect_to_schema(&url, &schema).await, false, test_config()).await;
+    let other = connect_to_schema(&url, &schema).await;
+    let ofsted = ofsted();
+    let kept = || {
+        until_kept(
+            &running,
+            Some(&ofsted),
+            INSPECTIONS,
+            json!({ "code": AREA }),
+        )
+    };
+
+    kept().await;
+    api::db::migrate(&other).await.unwrap();
+    forgotten_within_a_second(&running, &ofsted, "api migrate").await;
+
+    kept().await;
+    api::db::prepare(&other, false).await.unwrap();
+    forgotten_within_a_second(&running, &ofsted, "a start").await;
+}
+
+/// Waits until `app` runs SQL again for the inspections `until_kept` kept; fails after a second.
+async fn forgotten_within_a_second(app: &TestApp, token: &str, after: &str) {
+    let written = Instant::now();
+    let variables = json!({ "code": AREA });
+    loop {
+        let (statements, _) = counted(app, Some(token), INSPECTIONS, variables.clone()).await;
+        if statements > 0 {
+            return;
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(1),
+            "{after} on the database left the answer kept for over a second"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -99,13 +99,23 @@ pub enum BackupError {
     Database(#[from] DbErr),
 }
 
+/// Migrates (`api migrate`), and tells the servers running on the database.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let migrated = Migrator::up(db, None).await;
+    let announced = announce_written(db).await;
+    migrated.and(announced)
 }
 
-/// Migrates, loads the reference data into an empty database, and the demo history if asked.
+/// Migrates, loads the reference data into an empty database, and the demo history if asked;
+/// then tells the servers running on the database, whether or not every step succeeded.
 pub async fn prepare(db: &DatabaseConnection, demo: bool) -> Result<(), DbErr> {
-    migrate(db).await?;
+    let prepared = prepare_unannounced(db, demo).await;
+    let announced = announce_written(db).await;
+    prepared.and(announced)
+}
+
+async fn prepare_unannounced(db: &DatabaseConnection, demo: bool) -> Result<(), DbErr> {
+    Migrator::up(db, None).await?;
     if reference::load_if_empty(db).await? {
         tracing::info!("loaded the reference data: 153 local authorities and 42 ICBs");
     }
@@ -123,9 +133,13 @@ pub async fn prepare(db: &DatabaseConnection, demo: bool) -> Result<(), DbErr> {
     if demo && demo::load_if_absent(db).await? {
         tracing::info!("loaded the synthetic demo history");
     }
+    Ok(())
+}
+
+/// What a start or a migration wrote, it wrote past the change path: servers already running
+/// on a PostgreSQL database must not keep answers, or partners' areas, read before it.
+async fn announce_written(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() == DbBackend::Postgres {
-        // What this start wrote, it wrote past the change path: servers already running on
-        // the database must not keep answers read before it.
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             crate::data_version::NOTIFY_CHANGE,
