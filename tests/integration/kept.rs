@@ -294,24 +294,35 @@ async fn a_change_made_behind_the_apis_back_is_served_once_the_answers_are_forgo
     assert_eq!(data["area"]["name"], "Renamed");
 }
 
-/// Waits until `app` serves the inspections of `area` with `id` among them; fails after a
-/// second.
-async fn within_a_second(app: &TestApp, token: &str, area: &str, id: &Value) {
-    let written = Instant::now();
-    loop {
-        let data = app
-            .data_as(token, INSPECTIONS, json!({ "code": area }))
-            .await;
-        let inspections = data["area"]["inspections"].as_array().unwrap().clone();
-        if inspections.iter().any(|inspection| &inspection["id"] == id) {
-            return;
-        }
+/// Asks `happened` every 10 ms until it says yes; fails, naming `what`, after a second.
+async fn within_a_second<F: Future<Output = bool>>(what: &str, mut happened: impl FnMut() -> F) {
+    let started = Instant::now();
+    while !happened().await {
         assert!(
-            written.elapsed() < Duration::from_secs(1),
-            "the write was not seen within a second"
+            started.elapsed() < Duration::from_secs(1),
+            "{what}: not within a second"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Whether `app` serves the inspections of `area` with `id` among them.
+async fn serves_inspection(app: &TestApp, token: &str, area: &str, id: &Value) -> bool {
+    let data = app
+        .data_as(token, INSPECTIONS, json!({ "code": area }))
+        .await;
+    let inspections = data["area"]["inspections"].as_array().unwrap().clone();
+    inspections.iter().any(|inspection| &inspection["id"] == id)
+}
+
+/// A schema of its own in the PostgreSQL database of `TEST_DATABASE_URL`: (url, schema).
+async fn postgres_schema() -> (String, String) {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))
+        .expect("TEST_DATABASE_URL names a PostgreSQL database");
+    let schema = new_postgres_schema(&url).await;
+    (url, schema)
 }
 
 /// Two servers on one PostgreSQL database, as replicas behind a load balancer: each keeps its
@@ -319,11 +330,7 @@ async fn within_a_second(app: &TestApp, token: &str, area: &str, id: &Value) {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL and --ignored, as .ci/run does"]
 async fn replicas_on_one_postgresql_database_serve_each_others_writes_within_a_second() {
-    let url = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| url.starts_with("postgres"))
-        .expect("TEST_DATABASE_URL names a PostgreSQL database");
-    let schema = new_postgres_schema(&url).await;
+    let (url, schema) = postgres_schema().await;
     let first =
         TestApp::spawn_on(connect_to_schema(&url, &schema).await, false, test_config()).await;
     let second =
@@ -340,7 +347,11 @@ async fn replicas_on_one_postgresql_database_serve_each_others_writes_within_a_s
             seen["area"]["inspections"][0]["id"], scheduled["id"],
             "the writer reads its write at once"
         );
-        within_a_second(reader, &ofsted, area, &scheduled["id"]).await;
+        let id = &scheduled["id"];
+        within_a_second("the other replica serves the write", || {
+            serves_inspection(reader, &ofsted, area, id)
+        })
+        .await;
     }
 
     // A partner of a board one replica records is let in by the other: its refusal, which
@@ -361,24 +372,17 @@ async fn replicas_on_one_postgresql_database_serve_each_others_writes_within_a_s
         body["data"]["recordIcbChange"]["integratedCareBoard"]["code"], "E54000099",
         "{body}"
     );
-    let written = Instant::now();
-    while second.post_as(&partner, BELONGS_TO, json!({})).await.0 != StatusCode::OK {
-        assert!(
-            written.elapsed() < Duration::from_secs(1),
-            "the new board's partner was still refused after a second"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    within_a_second(
+        "the other replica lets the new board's partner in",
+        || async { second.post_as(&partner, BELONGS_TO, json!({})).await.0 == StatusCode::OK },
+    )
+    .await;
 }
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL and --ignored, as .ci/run does"]
 async fn replicas_forget_what_they_keep_when_another_process_migrates_or_seeds() {
-    let url = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| url.starts_with("postgres"))
-        .expect("TEST_DATABASE_URL names a PostgreSQL database");
-    let schema = new_postgres_schema(&url).await;
+    let (url, schema) = postgres_schema().await;
     let running =
         TestApp::spawn_on(connect_to_schema(&url, &schema).await, false, test_config()).await;
     let other = connect_to_schema(&url, &schema).await;
@@ -401,19 +405,15 @@ async fn replicas_forget_what_they_keep_when_another_process_migrates_or_seeds()
     forgotten_within_a_second(&running, &ofsted, "a start").await;
 }
 
-/// Waits until `app` runs SQL again for the inspections `until_kept` kept; fails after a second.
+/// Waits until `app` runs SQL again for the inspections `until_kept` kept, as it does once
+/// `after` has told it that the data changed.
 async fn forgotten_within_a_second(app: &TestApp, token: &str, after: &str) {
-    let written = Instant::now();
     let variables = json!({ "code": AREA });
-    loop {
-        let (statements, _) = counted(app, Some(token), INSPECTIONS, variables.clone()).await;
-        if statements > 0 {
-            return;
-        }
-        assert!(
-            written.elapsed() < Duration::from_secs(1),
-            "{after} on the database left the answer kept for over a second"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    within_a_second(&format!("{after} ends the kept answer"), || async {
+        counted(app, Some(token), INSPECTIONS, variables.clone())
+            .await
+            .0
+            > 0
+    })
+    .await;
 }
