@@ -226,3 +226,29 @@ async fn an_export_holds_what_the_caller_may_read_and_is_304_until_something_cha
     assert_eq!(published[0]["number_of_areas_for_priority_action"], 1);
     assert_eq!(published[0]["local_authority_code"], AREA);
 }
+
+#[tokio::test]
+async fn an_export_past_the_callers_budget_says_when_to_retry() {
+    // Room for one export (it costs 1,000), refilled in ten seconds.
+    let mut config = crate::support::test_config();
+    config.limits.rate_limit_burst = 1_000;
+    config.limits.max_cost = 1_000;
+    config.limits.rate_limit_cost_per_second = 100;
+    let app = TestApp::spawn_configured(true, config).await;
+    assert_eq!(
+        export(&app, "/export/areas.csv", None).await.status(),
+        StatusCode::OK
+    );
+
+    let refused = export(&app, "/export/areas.csv", None).await;
+
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((9..=10).contains(&retry_after), "{retry_after}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+}

@@ -24,7 +24,7 @@ use crate::{
     domain::codes::{IcbCode, LocalAuthorityCode},
     error::{AppError, Code},
     policy::{self, Viewer},
-    rate_limit::Charge,
+    rate_limit::{Charge, whole_seconds},
     service::{
         area::AreaFilter,
         export::{self, Record, Rows},
@@ -256,13 +256,18 @@ pub async fn export(
     let charge = rate_key
         .as_deref()
         .and_then(|key| state.rate_limiter.charge(key, COST));
-    if let Some(Charge::Refused { .. }) = charge {
+    if let Some(Charge::Refused { retry_after }) = charge {
         crate::metrics::rate_limited();
-        return refuse(
+        let mut refused = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             Code::RateLimited,
             "the query-cost budget is spent; retry later",
         );
+        refused.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(whole_seconds(retry_after).max(1)),
+        );
+        return refused;
     }
     let query = query.unwrap_or_default();
     let wanted = match request(dataset, &query) {

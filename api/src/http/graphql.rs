@@ -132,10 +132,7 @@ async fn respond(state: AppState, request: Request) -> Response {
         Ok(Ok(authenticated)) => authenticated,
         Ok(Err(AuthFailure::Refused)) => return reply.unauthenticated(),
         Err(_) => {
-            let refusal = Refusal::Timeout {
-                seconds: state.limits.request_timeout_secs,
-            };
-            return reply.refuse(refusal.code(), &refusal.to_string());
+            return reply.timed_out(&state.limits);
         }
         Ok(Err(AuthFailure::Unavailable)) => {
             return reply.refuse(
@@ -161,7 +158,7 @@ async fn respond(state: AppState, request: Request) -> Response {
             let refusal = Refusal::RateLimited {
                 retry_after_secs: whole_seconds(retry_after),
             };
-            let response = reply.refuse(refusal.code(), &refusal.to_string());
+            let response = reply.refuse_for(&refusal);
             return rate_limit_headers(response, &state.rate_limiter, &budget);
         }
     }
@@ -189,10 +186,7 @@ async fn respond(state: AppState, request: Request) -> Response {
         }
         Ok(Keyed::Refuse(code, message)) => return reply.refuse(code, &message),
         Err(_) => {
-            let refusal = Refusal::Timeout {
-                seconds: state.limits.request_timeout_secs,
-            };
-            return reply.refuse(refusal.code(), &refusal.to_string());
+            return reply.timed_out(&state.limits);
         }
     };
     let kept_key = kept_key.filter(|_| !operations.batch);
@@ -253,7 +247,7 @@ async fn respond(state: AppState, request: Request) -> Response {
                     }
                     Err(refusal) => {
                         tracing::warn!(%refusal, "response not sent");
-                        reply.refuse(refusal.code(), &refusal.to_string())
+                        reply.refuse_for(&refusal)
                     }
                 }
             }
@@ -264,10 +258,7 @@ async fn respond(state: AppState, request: Request) -> Response {
         Err(_) => {
             execution.abort();
             tracing::warn!("request stopped at its deadline");
-            let refusal = Refusal::Timeout {
-                seconds: state.limits.request_timeout_secs,
-            };
-            reply.refuse(refusal.code(), &refusal.to_string())
+            reply.timed_out(&state.limits)
         }
     };
     let response = match claim {
@@ -572,6 +563,17 @@ impl Reply {
         self.refuse_with(self.status(code), code, message)
     }
 
+    fn refuse_for(&self, refusal: &Refusal) -> Response {
+        self.refuse(refusal.code(), &refusal.to_string())
+    }
+
+    /// The request's deadline passed before its answer was ready.
+    fn timed_out(&self, limits: &RequestLimits) -> Response {
+        self.refuse_for(&Refusal::Timeout {
+            seconds: limits.request_timeout_secs,
+        })
+    }
+
     fn refuse_with(&self, status: StatusCode, code: Code, message: &str) -> Response {
         let mut extensions = json!({ "code": code.as_str() });
         if let Some(request_id) = self.request_id() {
@@ -648,11 +650,14 @@ impl Reply {
             all => to_bounded_json(&all, limits, deadline),
         };
         match serialized {
-            Ok(body) if status == StatusCode::OK && codes.is_empty() && !batch => {
+            // Only a public GET is validated: no other answer needs its tag worked out.
+            Ok(body)
+                if status == StatusCode::OK && codes.is_empty() && !batch && self.public_get =>
+            {
                 // The data's validator, as a kept answer's is: the cost extension around it
                 // changes with the caller's bucket.
                 let data = match responses.as_slice() {
-                    [response] if self.public_get => serde_json::to_vec(&response.data).ok(),
+                    [response] => serde_json::to_vec(&response.data).ok(),
                     _ => None,
                 };
                 let etag = etag_of(data.as_deref().unwrap_or(&body));
@@ -665,7 +670,7 @@ impl Reply {
             }
             Err(refusal) => {
                 tracing::warn!(%refusal, "response not sent");
-                self.refuse(refusal.code(), &refusal.to_string())
+                self.refuse_for(&refusal)
             }
         }
     }
@@ -702,7 +707,7 @@ impl Reply {
                     let refusal = Refusal::RateLimited {
                         retry_after_secs: whole_seconds(retry_after),
                     };
-                    return self.refuse(refusal.code(), &refusal.to_string());
+                    return self.refuse_for(&refusal);
                 }
             }
         }

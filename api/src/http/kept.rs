@@ -282,14 +282,14 @@ impl ResponseCache {
 }
 
 impl Kept {
-    /// The answer's body with its extensions: `{"data":…,"extensions":…}`, as the schema's
-    /// own serializer writes it. `fixed` says the extensions are the same for every caller, so
-    /// the body and its encodings are made once.
     /// The validator of the answer's data.
     pub fn etag(&self) -> &HeaderValue {
         self.etag.get_or_init(|| etag_of(&self.data))
     }
 
+    /// The answer's body with its extensions: `{"data":…,"extensions":…}`, as the schema's
+    /// own serializer writes it. `fixed` says the extensions are the same for every caller, so
+    /// the body and its encodings are made once.
     pub fn body(
         &self,
         extensions: Option<&serde_json::Value>,

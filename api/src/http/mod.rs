@@ -15,7 +15,7 @@ use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
-    http::{HeaderName, Method, Request, StatusCode, header},
+    http::{HeaderName, HeaderValue, Method, Request, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{any, get},
 };
@@ -150,11 +150,21 @@ fn internal_error() -> Response {
 }
 
 /// A refusal outside GraphQL, in the shape of a GraphQL error so that clients read one shape.
+/// A refusal that passes (rate limited, unavailable) says when to retry, as GraphQL's do.
 fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
-    (status, axum::Json(body)).into_response()
+    let mut response = (status, axum::Json(body)).into_response();
+    if matches!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+    ) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// The address of the peer that sent the request, as the server accepted the connection.
