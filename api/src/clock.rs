@@ -73,7 +73,8 @@ impl Clock {
         }
         let wait = next_embargo_lift(&self.db, now)
             .await?
-            .and_then(|at| (at - Utc::now()).to_std().ok())
+            // A lift that passed while it was read is due now, not after a whole LOOK_AGAIN.
+            .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
             .map_or(LOOK_AGAIN, |until| until.min(LOOK_AGAIN));
         Ok((announced, wait))
     }

@@ -177,7 +177,13 @@ impl Dispatcher {
             };
             held = Some(until);
             let owner = subscriptions::owner(&subscription);
-            let filter = subscriptions::filter(&subscription);
+            let Some(filter) = subscriptions::filter(&subscription) else {
+                tracing::warn!(
+                    subscription = id,
+                    "the subscription's stored filter cannot be read"
+                );
+                break;
+            };
             let next = events::after(
                 &owner,
                 &self.db,

@@ -533,3 +533,23 @@ async fn a_delivery_waiting_for_its_retry_is_made_after_the_server_restarts() {
     assert_eq!(deliveries[0]["succeeded"], true);
     assert_eq!(deliveries[1]["statusCode"], 503);
 }
+
+#[tokio::test]
+async fn a_subscription_with_nothing_past_its_cursor_is_not_due() {
+    let receiver = Receiver::start(&[]).await;
+    let app = TestApp::spawn_configured(false, config(200)).await;
+    subscribe(
+        &app,
+        &token("dfe", None, "read write"),
+        receiver.url("dfe"),
+        &["INSPECTION_NOTIFIED"],
+        json!({}),
+    )
+    .await;
+
+    let due = api::service::webhooks::due(&app.db, chrono::Utc::now())
+        .await
+        .unwrap();
+
+    assert_eq!(due.len(), 0, "an idle subscription is leased every tick");
+}

@@ -112,27 +112,29 @@ pub async fn after(
 /// nothing has set, held or announced that report's publication since.
 fn unannounced_publications(now: DateTime<Utc>) -> Condition {
     let later = Alias::new("later");
-    let set_since =
-        Query::select()
-            .expr(Expr::val(1))
-            .from_as(audit_event::Entity, later.clone())
-            .and_where(Expr::col((later.clone(), audit_event::Column::ObjectKind)).eq("report"))
-            .and_where(
-                Expr::col((later.clone(), audit_event::Column::ObjectRowId))
-                    .equals((audit_event::Entity, audit_event::Column::ObjectRowId)),
-            )
-            .and_where(
-                Expr::col((later.clone(), audit_event::Column::Id))
-                    .gt(Expr::col((audit_event::Entity, audit_event::Column::Id))),
-            )
-            .and_where(Expr::col((later, audit_event::Column::Action)).is_in(
-                PUBLICATIONS.into_iter().chain([
-                    EMBARGO_LIFTED,
-                    "holdPublication",
-                    "cancelInspection",
-                ]),
-            ))
-            .to_owned();
+    let set_since = Query::select()
+        .expr(Expr::val(1))
+        .from_as(audit_event::Entity, later.clone())
+        .and_where(
+            Expr::col((later.clone(), audit_event::Column::ObjectKind))
+                .eq(ObjectKind::Report.as_str()),
+        )
+        .and_where(
+            Expr::col((later.clone(), audit_event::Column::ObjectRowId))
+                .equals((audit_event::Entity, audit_event::Column::ObjectRowId)),
+        )
+        .and_where(
+            Expr::col((later.clone(), audit_event::Column::Id))
+                .gt(Expr::col((audit_event::Entity, audit_event::Column::Id))),
+        )
+        .and_where(
+            Expr::col((later, audit_event::Column::Action)).is_in(
+                PUBLICATIONS
+                    .into_iter()
+                    .chain([EMBARGO_LIFTED, "holdPublication"]),
+            ),
+        )
+        .to_owned();
     let in_force = inspection::Entity::find()
         .select_only()
         .column(inspection::Column::Id)

@@ -4,14 +4,14 @@
 use async_graphql::EnumType;
 use chrono::{DateTime, Utc};
 use entity::{
-    area,
+    area, audit_event,
     enums::{EventType, WebhookStatus},
     local_authority, webhook_delivery, webhook_subscription,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::{events::EventFilter, scope::visible};
@@ -59,20 +59,30 @@ pub fn event_types(subscription: &webhook_subscription::Model) -> Vec<EventType>
         .collect()
 }
 
-/// The events a subscription receives, as a stream filter.
-pub fn filter(subscription: &webhook_subscription::Model) -> EventFilter {
-    EventFilter {
-        types: event_types(subscription),
+/// The events a subscription receives, as a stream filter; `None` if what it stored cannot
+/// be read (no event type this release knows, a code that no longer parses): such a
+/// subscription receives nothing rather than more than it asked for.
+pub fn filter(subscription: &webhook_subscription::Model) -> Option<EventFilter> {
+    let types = event_types(subscription);
+    if types.is_empty() {
+        return None;
+    }
+    Some(EventFilter {
+        types,
         area: subscription
             .filter_area
             .as_deref()
-            .and_then(|code| LocalAuthorityCode::parse(code).ok()),
+            .map(LocalAuthorityCode::parse)
+            .transpose()
+            .ok()?,
         icb: subscription
             .filter_icb
             .as_deref()
-            .and_then(|code| IcbCode::parse(code).ok()),
+            .map(IcbCode::parse)
+            .transpose()
+            .ok()?,
         region: subscription.filter_region,
-    }
+    })
 }
 
 /// The ONS code of an area's local authority.
@@ -85,8 +95,9 @@ pub async fn area_code(db: &DatabaseConnection, area_id: i32) -> Result<Option<S
         .map(|local_authority| local_authority.ons_code))
 }
 
-/// The subscriptions with something to deliver now, as far as their state tells: active, not
-/// waiting for a retry, and not held by a server.
+/// The subscriptions that may have something to deliver now: active, not waiting for a
+/// retry, not held by a server, and with an event in the log past their cursor. The last
+/// spares an idle subscription a lease taken and given back every tick of every server.
 pub async fn due(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -100,6 +111,21 @@ pub async fn due(
                 .add(Column::NextAttemptAt.lte(now)),
         )
         .filter(free_at(now))
+        .filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(audit_event::Entity)
+                .and_where(
+                    Expr::col((audit_event::Entity, audit_event::Column::Id)).gt(Expr::col((
+                        webhook_subscription::Entity,
+                        Column::LastSequence,
+                    ))),
+                )
+                .and_where(
+                    Expr::col((audit_event::Entity, audit_event::Column::EventType)).is_not_null(),
+                )
+                .to_owned(),
+        ))
         .order_by_asc(Column::Id)
         .all(db)
         .await?)
