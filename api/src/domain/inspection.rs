@@ -31,6 +31,15 @@ pub enum Finding {
     Revisit(RevisitProgress),
 }
 
+/// Whether a report requires the area's priority action plan: a 2023 full inspection with
+/// outcome 3.
+pub fn requires_priority_action_plan(
+    framework: InspectionFramework,
+    outcome: Option<InspectionOutcome>,
+) -> bool {
+    framework == InspectionFramework::Framework2023 && outcome == Some(InspectionOutcome::Outcome3)
+}
+
 impl Finding {
     /// The finding a framework and kind must record, from the inputs that may carry it. Every
     /// other input must be absent.
@@ -283,11 +292,9 @@ impl Inspection {
         self.status == InspectionStatus::Published && self.publish_at.is_none_or(|at| at <= now)
     }
 
-    /// Whether publishing this report requires the area's priority action plan: a 2023 full
-    /// inspection with outcome 3.
+    /// Whether publishing this report requires the area's priority action plan.
     fn opens_priority_action_plan(&self) -> bool {
-        self.framework == InspectionFramework::Framework2023
-            && self.finding == Some(Finding::Outcome(InspectionOutcome::Outcome3))
+        requires_priority_action_plan(self.framework, self.finding.and_then(Finding::outcome))
     }
 
     fn signed_off_by_both(&self) -> bool {

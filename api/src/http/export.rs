@@ -394,7 +394,9 @@ async fn page(
         Request::Areas(filter, as_of) => {
             export::areas(viewer, db, filter, as_of.unwrap_or(today)).await
         }
-        Request::PriorityActions(area) => export::priority_actions(viewer, db, area.as_ref()).await,
+        Request::PriorityActions(area) => {
+            export::priority_actions(viewer, db, area.as_ref(), today).await
+        }
     }
 }
 

@@ -12,11 +12,8 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
-use entity::{
-    enums::InspectionOutcome, integrated_care_board, priority_action, priority_action_plan,
-    recommendation,
-};
+use chrono::NaiveDate;
+use entity::{integrated_care_board, priority_action, priority_action_plan, recommendation};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
 use serde_json::Value as Json;
 
@@ -33,6 +30,7 @@ use super::{
 use crate::{
     domain::{
         codes::LocalAuthorityCode,
+        inspection::requires_priority_action_plan,
         schedule::{self, ScheduleSettings},
     },
     error::AppError,
@@ -169,7 +167,7 @@ pub async fn inspections(
                 (
                     "priority_action_plan_required",
                     optional(row.outcome, |outcome| {
-                        Json::Bool(outcome == InspectionOutcome::Outcome3)
+                        Json::Bool(requires_priority_action_plan(row.framework, Some(outcome)))
                     }),
                 ),
                 (
@@ -267,6 +265,7 @@ pub async fn priority_actions(
     viewer: &Viewer,
     db: &DatabaseConnection,
     area: Option<&LocalAuthorityCode>,
+    today: NaiveDate,
 ) -> Result<Rows, AppError> {
     let mut plans = visible::<priority_action_plan::Entity>(viewer)
         .order_by_asc(priority_action_plan::Column::Id);
@@ -282,7 +281,6 @@ pub async fn priority_actions(
     let plans = plans.all(db).await?;
     let plan_ids: Vec<i32> = plans.iter().map(|plan| plan.id).collect();
     let area_ids: Vec<i32> = plans.iter().map(|plan| plan.area_id).collect();
-    let today = Utc::now().date_naive();
     let (actions, (areas, icbs)) = tokio::try_join!(
         children_of::<priority_action::Entity>(viewer, db, &plan_ids),
         areas_of(viewer, db, &area_ids, today),

@@ -470,9 +470,7 @@ pub async fn import(
     .await?;
     let (_, recommendations) =
         replace_recommendations(&change, created.id, findings.recommendations).await?;
-    if created.framework == InspectionFramework::Framework2023
-        && created.outcome == Some(InspectionOutcome::Outcome3)
-    {
+    if lifecycle::requires_priority_action_plan(created.framework, created.outcome) {
         open_priority_action_plan(&change, &created).await?;
     }
     let event = Event {
